@@ -36,7 +36,7 @@ export default tseslint.config(
       "@typescript-eslint/no-empty-object-type": "off",
       "@typescript-eslint/no-namespace": "off",
       "@typescript-eslint/array-type": ["warn", { default: "generic", readonly: "generic" }],
-      "@typescript-eslint/consistent-type-imports": "warn",
+      "@typescript-eslint/consistent-type-imports": ["warn", { disallowTypeAnnotations: false }],
       "@effect/dprint": [
         "error",
         {
