@@ -10,6 +10,11 @@ const verify = (values: ReadonlyArray<number>, n: number) =>
 
 const task = (i: number) => Effect.as(Effect.yieldNow(), i)
 
+// Lazily, as a user with 100k inputs would: building 100k Effect values up front costs ~150 MB by itself.
+function* tasks(n: number) {
+  for (let i = 0; i < n; i++) yield task(i)
+}
+
 export const workload: Workload = {
   id: "W1",
   title: "fan-out/fan-in, one zero-delay yield per task",
