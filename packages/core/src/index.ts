@@ -1,9 +1,34 @@
 /**
  * @since 0.1.0
  */
+export * as Batch from "./Batch.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Deadline from "./Deadline.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as ErrorGroup from "./ErrorGroup.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as InvalidArgument from "./InvalidArgument.js"
 
 /**
  * @since 0.1.0
  */
+export * as Limiter from "./Limiter.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as TaskGroup from "./TaskGroup.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as WorkQueue from "./WorkQueue.js"
