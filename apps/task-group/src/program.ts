@@ -2,8 +2,8 @@
  * Demo: asyncio.TaskGroup's "fetch a user, their orders and preferences
  * concurrently", against the real loopback upstream, in three acts:
  *   1. all succeed: three 100 ms requests finish together in about 100 ms;
- *   2. one fails (a 500): its siblings are interrupted and their HTTP requests
- *      aborted, which the upstream confirms;
+ *   2. one fails (a 500) while the others would take 2 s: its siblings are
+ *      interrupted and their HTTP requests aborted, which the upstream confirms;
  *   3. the same failure in settle mode: every request finishes and each
  *      result is reported on its own.
  */
@@ -22,10 +22,10 @@ const timed = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
     return { exit, elapsedMs: (yield* Clock.currentTimeMillis) - start }
   })
 
-const fetchProfile = (userId: string, query: { orders?: string; preferences?: string } = {}) =>
+const fetchProfile = (userId: string, query: { user?: string; orders?: string; preferences?: string } = {}) =>
   TaskGroup.run((group) =>
     Effect.gen(function*() {
-      const user = yield* TaskGroup.spawn(group, UpstreamClient.get(`/users/${userId}`), { label: "user" })
+      const user = yield* TaskGroup.spawn(group, UpstreamClient.get(`/users/${userId}${query.user ?? ""}`), { label: "user" })
       const orders = yield* TaskGroup.spawn(group, UpstreamClient.get(`/users/${userId}/orders${query.orders ?? ""}`), {
         label: "orders"
       })
@@ -67,9 +67,9 @@ export const program = Effect.gen(function*() {
   )
   yield* Console.log(`   user: ${JSON.stringify(first.exit.value.user)}\n`)
 
-  yield* Console.log("2. orders answers 500 after 50 ms while preferences would take 2 s")
+  yield* Console.log("2. orders answers 500 after 50 ms while user and preferences would take 2 s")
   yield* upstream.clearStats
-  const second = yield* timed(fetchProfile("2", { orders: "?fail=500&delay=50", preferences: "?delay=2000" }))
+  const second = yield* timed(fetchProfile("2", { user: "?delay=2000", orders: "?fail=500&delay=50", preferences: "?delay=2000" }))
   const secondStats = yield* upstream.quiescentStats
   const failure = Exit.isFailure(second.exit) ?
     Cause.failures(second.exit.cause).pipe((chunk) => Array.from(chunk).map((e) => e.message).join("; ")) :
