@@ -6,6 +6,11 @@ export * as Batch from "./Batch.js"
 /**
  * @since 0.1.0
  */
+export * as Bridge from "./Bridge.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as Deadline from "./Deadline.js"
 
 /**
@@ -27,6 +32,11 @@ export * as Limiter from "./Limiter.js"
  * @since 0.1.0
  */
 export * as TaskGroup from "./TaskGroup.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as TokenBucket from "./TokenBucket.js"
 
 /**
  * @since 0.1.0
