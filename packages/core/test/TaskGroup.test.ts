@@ -160,11 +160,13 @@ describe("TaskGroup", () => {
           yield* TaskGroup.spawn(group, interruptible(log, "a", 1000))
           yield* TaskGroup.spawn(group, interruptible(log, "b", 1000))
           yield* Deferred.succeed(started, undefined)
+          yield* interruptible(log, "body", 1000)
         })
       ).pipe(Effect.fork)
       yield* Deferred.await(started)
       yield* Fiber.interrupt(fiber)
-      assert.sameMembers(yield* Ref.get(log), ["a interrupted", "b interrupted"])
+      // Everything is interrupted by the time the owner's interruption returns.
+      assert.sameMembers(yield* Ref.get(log), ["a interrupted", "b interrupted", "body interrupted"])
     }))
 
   it.effect("no fiber is left running after the scope closes", () =>

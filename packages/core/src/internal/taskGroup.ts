@@ -266,7 +266,9 @@ export const run = <A, E, R, M extends TaskGroup.Mode = "fail-fast">(
     (group) =>
       Effect.flatMap(Effect.fork(body(group)), (bodyFiber) => {
         group.onFailFast = () => bodyFiber.unsafeInterruptAsFork(group.interruptor)
-        return Effect.flatMap(Fiber.await(bodyFiber), (bodyExit) => {
+        // If the owner is interrupted, stop the body first so it cannot spawn while the group closes.
+        const awaitBody = Effect.onInterrupt(Fiber.await(bodyFiber), () => Fiber.interrupt(bodyFiber))
+        return Effect.flatMap(awaitBody, (bodyExit) => {
           group.onFailFast = undefined
           if (Exit.isSuccess(bodyExit)) {
             return Effect.as(joinGroup(group), bodyExit.value) as Effect.Effect<A, E>
