@@ -28,6 +28,7 @@ import type * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as functionRequest from "./internal/functionRequest.js"
 import * as internal from "./internal/offload.js"
+import type * as ThreadBridge from "./ThreadBridge.js"
 
 /**
  * @since 0.1.0
@@ -99,7 +100,7 @@ export interface Statistics {
  * @since 0.1.0
  * @category models
  */
-export interface Options {
+export interface Options<R = never> {
   /** The worker module: a `file:` URL or a path; `.ts` entries are loaded through tsx. */
   readonly entry: URL | string
   /** Number of worker threads, 1 to 256 (default 1). */
@@ -108,6 +109,11 @@ export interface Options {
   readonly name?: string | undefined
   /** How long a worker may take to report ready (default 15,000 ms). */
   readonly startupTimeoutMs?: number | undefined
+  /**
+   * Handlers this thread answers for the pool's workers (worker → main calls,
+   * see `ThreadBridge`); each worker gets its own channel, closed with it.
+   */
+  readonly bridge?: ThreadBridge.Served<R> | undefined
 }
 
 /**
@@ -227,9 +233,9 @@ export const isPool: (u: unknown) => u is Pool<any> = internal.isPool
  * @since 0.1.0
  * @category constructors
  */
-export const makePool: <I extends Schema.TaggedRequest.All>(
-  options: Options
-) => Effect.Effect<Pool<I>, OffloadError | InvalidArgumentError, Scope.Scope> = internal.makePool
+export const makePool: <I extends Schema.TaggedRequest.All, R = never>(
+  options: Options<R>
+) => Effect.Effect<Pool<I>, OffloadError | InvalidArgumentError, Scope.Scope | R> = internal.makePool
 
 /**
  * Runs one request on a free worker of the pool, waiting for one if all are

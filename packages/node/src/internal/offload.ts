@@ -28,6 +28,7 @@ import { monitorEventLoopDelay } from "node:perf_hooks"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import * as WorkerThreads from "node:worker_threads"
 import type * as Offload from "../Offload.js"
+import type * as ThreadBridge from "../ThreadBridge.js"
 import { type FunctionError, RunFunction } from "./functionRequest.js"
 
 /** @internal */
@@ -90,8 +91,12 @@ const tsxApi = (): string | undefined => {
   }
 }
 
-const spawnThread = (entry: URL, workerData: unknown): WorkerThreads.Worker => {
-  if (!/\.(c|m)?ts$/.test(entry.pathname)) return new WorkerThreads.Worker(entry, { workerData })
+const spawnThread = (
+  entry: URL,
+  workerData: unknown,
+  transferList: Array<WorkerThreads.TransferListItem>
+): WorkerThreads.Worker => {
+  if (!/\.(c|m)?ts$/.test(entry.pathname)) return new WorkerThreads.Worker(entry, { workerData, transferList })
   const api = tsxApi()
   if (api === undefined) {
     throw new Error(`cannot run ${entry.href}: a .ts worker needs the tsx package to be installed`)
@@ -99,7 +104,7 @@ const spawnThread = (entry: URL, workerData: unknown): WorkerThreads.Worker => {
   const shim = `import(${JSON.stringify(api)}).then((tsx) => { tsx.register(); return import(${
     JSON.stringify(entry.href)
   }) })`
-  return new WorkerThreads.Worker(shim, { eval: true, workerData })
+  return new WorkerThreads.Worker(shim, { eval: true, workerData, transferList })
 }
 
 interface Slot<I extends Schema.TaggedRequest.All> {
@@ -149,10 +154,10 @@ class PoolImpl<I extends Schema.TaggedRequest.All> implements Offload.Pool<I> {
 }
 
 /** @internal */
-export const makePool = <I extends Schema.TaggedRequest.All>(
-  options: Offload.Options
-): Effect.Effect<Offload.Pool<I>, OffloadError | InvalidArgumentError, Scope.Scope> =>
-  Effect.suspend((): Effect.Effect<Offload.Pool<I>, OffloadError | InvalidArgumentError, Scope.Scope> => {
+export const makePool = <I extends Schema.TaggedRequest.All, R = never>(
+  options: Offload.Options<R>
+): Effect.Effect<Offload.Pool<I>, OffloadError | InvalidArgumentError, Scope.Scope | R> =>
+  Effect.suspend((): Effect.Effect<Offload.Pool<I>, OffloadError | InvalidArgumentError, Scope.Scope | R> => {
     const operation = "Offload.makePool"
     if (!Predicate.isRecord(options)) return Effect.fail(invalid(operation, "options", "an options object", options))
     const entry = resolveEntry(operation, options.entry)
@@ -166,15 +171,34 @@ export const makePool = <I extends Schema.TaggedRequest.All>(
       return Effect.fail(invalid(operation, "startupTimeoutMs", "a finite number greater than 0", startupMs))
     }
     const name = options.name ?? entry.pathname.split("/").pop() ?? "worker"
-    return build<I>(name, size, entry, startupMs)
+    const bridge = options.bridge
+    if (bridge !== undefined && !(Predicate.hasProperty(bridge, "serve") && typeof bridge.serve === "function")) {
+      return Effect.fail(invalid(operation, "bridge", "the result of ThreadBridge.handlers", bridge))
+    }
+    return build<I, R>(name, size, entry, startupMs, bridge)
   })
 
-const build = <I extends Schema.TaggedRequest.All>(name: string, size: number, entry: URL, startupMs: number) =>
+const build = <I extends Schema.TaggedRequest.All, R>(
+  name: string,
+  size: number,
+  entry: URL,
+  startupMs: number,
+  bridge: ThreadBridge.Served<R> | undefined
+) =>
   Effect.gen(function*() {
     const poolScope = yield* Effect.scope
     const threads = new Map<number, WorkerThreads.Worker>()
+    // With a bridge, each worker gets its own channel back to this thread's runtime.
+    const channels = new Map<number, WorkerThreads.MessagePort>()
     const spawner: Worker.SpawnerFn = (id) => {
-      const thread = spawnThread(entry, { fiberkitPool: name, id })
+      let thread: WorkerThreads.Worker
+      if (bridge === undefined) {
+        thread = spawnThread(entry, { fiberkitPool: name, id }, [])
+      } else {
+        const channel = new WorkerThreads.MessageChannel()
+        channels.set(id, channel.port1)
+        thread = spawnThread(entry, { fiberkitPool: name, id, fiberkitBridge: channel.port2 }, [channel.port2])
+      }
       threads.set(id, thread)
       return thread
     }
@@ -192,6 +216,7 @@ const build = <I extends Schema.TaggedRequest.All>(name: string, size: number, e
       waiting: 0
     }
 
+    const context = yield* Effect.context<R>()
     const spawnSlot: Effect.Effect<Slot<I>, OffloadError> = Effect.gen(function*() {
       const scope = yield* Scope.fork(poolScope, ExecutionStrategy.sequential)
       const worker = yield* Worker.makeSerialized<I>({} as Worker.SerializedWorker.Options<I>).pipe(
@@ -224,12 +249,18 @@ const build = <I extends Schema.TaggedRequest.All>(name: string, size: number, e
       )
       const thread = threads.get(worker.id)!
       threads.delete(worker.id)
+      const port = channels.get(worker.id)
+      channels.delete(worker.id)
+      if (bridge !== undefined && port !== undefined) {
+        yield* bridge.serve(port).pipe(Scope.extend(scope), Effect.orDie)
+        yield* Scope.addFinalizer(scope, Effect.sync(() => port.close()))
+      }
       const exited = { value: false }
       thread.once("exit", () => {
         exited.value = true
       })
       return { worker, thread, scope, exited }
-    })
+    }).pipe(Effect.provide(context))
 
     const terminate = (slot: Slot<I>) =>
       Effect.promise(() => slot.thread.terminate()).pipe(
