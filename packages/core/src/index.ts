@@ -11,6 +11,11 @@ export * as Bridge from "./Bridge.js"
 /**
  * @since 0.1.0
  */
+export * as Cancellation from "./Cancellation.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as Deadline from "./Deadline.js"
 
 /**
@@ -27,6 +32,11 @@ export * as InvalidArgument from "./InvalidArgument.js"
  * @since 0.1.0
  */
 export * as Limiter from "./Limiter.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Retry from "./Retry.js"
 
 /**
  * @since 0.1.0
