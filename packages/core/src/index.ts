@@ -1,6 +1,11 @@
 /**
  * @since 0.1.0
  */
+export * as AsyncStream from "./AsyncStream.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as Batch from "./Batch.js"
 
 /**
@@ -32,6 +37,11 @@ export * as InvalidArgument from "./InvalidArgument.js"
  * @since 0.1.0
  */
 export * as Limiter from "./Limiter.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as ResourcePool from "./ResourcePool.js"
 
 /**
  * @since 0.1.0
