@@ -322,6 +322,15 @@ export const timeout = dual<
   )
 })
 
+/** A timeout whose arguments were checked by the caller (used by other modules). */
+export const timeoutUnchecked = <A, E, R>(
+  self: Effect.Effect<A, E, R>,
+  label: string,
+  after: Duration.Duration,
+  cleanup: Deadline.CleanupMode
+): Effect.Effect<A, E | Deadline.TimeoutExceeded, R> =>
+  Effect.withFiberRuntime((fiber) => runWithin(self, make_(fiber, label, after), cleanup))
+
 /** @internal */
 export const make = (options: Deadline.MakeOptions): Effect.Effect<Deadline.Deadline, InvalidArgumentError> => {
   const checked = checkOptions("Deadline.make", options, true)
