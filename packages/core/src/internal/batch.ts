@@ -9,6 +9,7 @@ import { dual } from "effect/Function"
 import * as Inspectable from "effect/Inspectable"
 import { pipeArguments } from "effect/Pipeable"
 import * as Predicate from "effect/Predicate"
+import * as Runtime from "effect/Runtime"
 import type * as Batch from "../Batch.js"
 import type * as ErrorGroup from "../ErrorGroup.js"
 import { InvalidArgumentError } from "../InvalidArgument.js"
@@ -156,64 +157,55 @@ const run = <I, A, E, R>(
   parentId: FiberId.FiberId
 ): Effect.Effect<Batch.Result<I, A, E>, never, R> => {
   const mode = options?.mode ?? "settle"
-  const label = options?.label
   const n = input.length
   const concurrency = options?.concurrency
-  const workerCount = concurrency === undefined || concurrency === "unbounded" ? n : Math.min(concurrency, n)
+  const limit = concurrency === undefined || concurrency === "unbounded" ? n : Math.min(concurrency, n)
   const outcomes: Array<Batch.Outcome<I, A, E> | undefined> = new Array(n)
   const failureOrder: Array<Batch.Failure<I, E>> = []
-  // Which input each worker is running (-1: between items), to name what an interruption cut short.
-  const current: Array<number> = new Array(workerCount).fill(-1)
-  const fibers: Array<Fiber.RuntimeFiber<void>> = []
+  // The fiber of every item still running, by index; `first` is the lowest index that may still run.
+  const fibers: Array<Fiber.RuntimeFiber<A, E> | undefined> = new Array(n)
+  let first = 0
   let next = 0
   let running = 0
   let peakRunning = 0
   let stopped = false
-  let live = workerCount
+  let done: Deferred.Deferred<void> | undefined
+  let launch: () => void = () => {}
 
-  const stop = (except: number) => {
-    // Workers check `stopped` before taking an item, so nothing new starts after this.
-    stopped = true
-    for (let w = 0; w < fibers.length; w++) if (w !== except) fibers[w]!.unsafeInterruptAsFork(parentId)
+  const interruptRunning = () => {
+    for (let i = first; i < next; i++) fibers[i]?.unsafeInterruptAsFork(parentId)
   }
 
-  const record = (w: number, i: number, exit: Exit.Exit<A, E>) => {
-    current[w] = -1
+  // Called by each item's fiber as it ends: record what happened, then start the next item.
+  // Starting items from here (not from worker loops) keeps the per-item cost to one fiber.
+  const settle = (i: number, exit: Exit.Exit<A, E>) => {
+    fibers[i] = undefined
+    while (first < next && fibers[first] === undefined) first++
     running--
     if (Exit.isSuccess(exit)) {
       outcomes[i] = { _tag: "Success", index: i, item: input[i]!, value: exit.value }
     } else if (Cause.isInterruptedOnly(exit.cause)) {
       outcomes[i] = { _tag: "Interrupted", index: i, item: input[i]!, started: true }
     } else {
+      // A failure that raced the batch's own interruption still counts as the failure it is.
       const failure = failureOf(i, input[i]!, exit.cause)
       outcomes[i] = failure
       failureOrder.push(failure)
-      if (mode === "fail-fast" && !stopped) stop(w)
+      if (mode === "fail-fast" && !stopped) {
+        stopped = true
+        interruptRunning()
+      }
     }
+    if (!stopped) launch()
+    if (running === 0 && (stopped || next === n)) Deferred.unsafeDone(done!, Exit.void)
   }
-
-  const worker = (w: number): Effect.Effect<void, never, R> =>
-    Effect.suspend(() => {
-      if (stopped || next >= n) return Effect.void
-      const i = next++
-      current[w] = i
-      if (++running > peakRunning) peakRunning = running
-      // The item's Exit is read and recorded before an interruption of the worker can take effect,
-      // so an item that fails while being cancelled is reported as the failure it is.
-      return Effect.uninterruptibleMask((restore) =>
-        Effect.flatMap(Effect.exit(restore(f(input[i]!, i))), (exit) => {
-          record(w, i, exit)
-          return restore(worker(w))
-        })
-      )
-    })
 
   const finish = (): Batch.Result<I, A, E> => {
     for (let i = 0; i < n; i++) {
       outcomes[i] ??= { _tag: "Interrupted", index: i, item: input[i]!, started: false }
     }
     return new ResultImpl(
-      label,
+      options?.label,
       mode,
       outcomes as Array<Batch.Outcome<I, A, E>>,
       failureOrder,
@@ -223,39 +215,38 @@ const run = <I, A, E, R>(
   }
 
   if (n === 0) return Effect.sync(finish)
-  const done = Deferred.unsafeMake<void>(parentId)
-  return Effect.uninterruptibleMask((restore) =>
-    Effect.gen(function*() {
-      for (let w = 0; w < workerCount && !stopped; w++) {
-        // Workers are interruptible whatever region the caller runs in: fail-fast and cleanup depend on it.
-        const fiber = yield* Effect.forkDaemon(Effect.interruptible(worker(w)))
-        fibers.push(fiber)
-        fiber.addObserver((exit) => {
-          // A worker interrupted mid-item: that item was cut short by the batch (or by our own interruption).
-          if (Exit.isFailure(exit) && current[w]! >= 0) {
-            const i = current[w]!
-            current[w] = -1
-            running--
-            outcomes[i] = { _tag: "Interrupted", index: i, item: input[i]!, started: true }
-          }
-          if (--live === 0) Deferred.unsafeDone(done, Exit.void)
-        })
+  // The runtime is captured before the uninterruptible region so items inherit the caller's
+  // services and FiberRefs (TestClock, Random, logging) but run interruptible.
+  return Effect.flatMap(Effect.runtime<R>(), (runtime) => {
+    const fork = Runtime.runFork(runtime)
+    launch = () => {
+      while (running < limit && next < n && !stopped) {
+        const i = next++
+        running++
+        if (running > peakRunning) peakRunning = running
+        const fiber = fork(Effect.interruptible(f(input[i]!, i)))
+        fibers[i] = fiber
+        fiber.addObserver((exit) => settle(i, exit))
       }
-      // Workers not forked because a failure stopped the batch early never run.
-      live -= workerCount - fibers.length
-      if (live === 0) Deferred.unsafeDone(done, Exit.void)
-      if (stopped) stop(-1)
-      yield* restore(Deferred.await(done)).pipe(
-        Effect.onInterrupt(() =>
-          Effect.suspend(() => {
-            stopped = true
-            return Fiber.interruptAllAs(fibers, parentId)
-          })
+    }
+    return Effect.uninterruptibleMask((restore) =>
+      Effect.suspend(() => {
+        done = Deferred.unsafeMake<void>(parentId)
+        launch()
+        return restore(Deferred.await(done)).pipe(
+          Effect.onInterrupt(() =>
+            Effect.suspend(() => {
+              stopped = true
+              const live: Array<Fiber.RuntimeFiber<A, E>> = []
+              for (let i = first; i < next; i++) if (fibers[i] !== undefined) live.push(fibers[i]!)
+              return Fiber.interruptAllAs(live, parentId)
+            })
+          ),
+          Effect.map(finish)
         )
-      )
-      return finish()
-    })
-  )
+      })
+    )
+  })
 }
 
 const refOf = <I>(result: ResultImpl<I, unknown, unknown>, index: number, item: I): ErrorGroup.TaskRef => ({
