@@ -1,0 +1,10 @@
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import { Upstream, UpstreamClient } from "@fiberkit/upstream"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import { program } from "./program.js"
+
+NodeRuntime.runMain(
+  program.pipe(Effect.provide(Layer.mergeAll(Upstream.layer(), UpstreamClient.layer, NodeFileSystem.layer)))
+)
