@@ -191,7 +191,8 @@ export const process: {
 /**
  * The failures of a batch as an `ErrorGroup`, in the order they happened,
  * each attributed to its item (index, and `itemLabel` when given); an item
- * that failed for several reasons is a nested group; interrupted items follow.
+ * that failed for several reasons is a nested group; items cut short follow
+ * as interruptions (items never started are not errors and are not listed).
  *
  * @example
  * ```ts

@@ -272,7 +272,9 @@ export const toErrorGroup = <I, A, E>(self: Batch.Result<I, A, E>): ErrorGroup.E
     const own = errorGroup.fromCause(failure.cause, { tasks: [{ ...task, cause: failure.cause }] })
     entries.push(...own.entries)
   }
+  // Items cut short are listed; items a fail-fast batch never started did not go wrong, so they are not.
   for (const outcome of result.interrupted) {
+    if (!outcome.started) continue
     entries.push({ _tag: "Interruption", fiberId: FiberId.none, task: refOf(result, outcome.index, outcome.item) })
   }
   return errorGroup.make({ label: result.label, mode: result.mode, entries })
