@@ -56,6 +56,11 @@ export * as TaskGroup from "./TaskGroup.js"
 /**
  * @since 0.1.0
  */
+export * as Timeline from "./Timeline.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as TokenBucket from "./TokenBucket.js"
 
 /**

@@ -1,0 +1,14 @@
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import { Upstream, UpstreamClient } from "@fiberkit/upstream"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import { program } from "./program.js"
+
+NodeRuntime.runMain(
+  program.pipe(
+    Effect.provide(
+      Layer.mergeAll(Upstream.layer({ profile: { latencyMs: 10 } }), UpstreamClient.layer, NodeContext.layer)
+    )
+  )
+)
