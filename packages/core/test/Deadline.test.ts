@@ -6,6 +6,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as FiberRef from "effect/FiberRef"
 import * as Option from "effect/Option"
 import * as TestClock from "effect/TestClock"
 
@@ -312,5 +313,14 @@ describe("bad input", () => {
       invalid(yield* Effect.exit(Deadline.within(Effect.void, {} as any)), "deadline")
       invalid(yield* Effect.exit(Deadline.remaining({} as any)), "deadline")
       invalid(yield* Effect.exit(Deadline.statistics(null as any)), "deadline")
+    }))
+})
+
+describe("fiber refs", () => {
+  it.scoped("changes made by work that finishes in time reach the caller, as with Effect.timeout", () =>
+    Effect.gen(function*() {
+      const ref = yield* FiberRef.make(0)
+      yield* Deadline.timeout(FiberRef.set(ref, 7), { after: "1 second" })
+      assert.strictEqual(yield* FiberRef.get(ref), 7)
     }))
 })

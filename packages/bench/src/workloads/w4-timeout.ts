@@ -1,4 +1,4 @@
-import { Deadline } from "@fiberkit/core"
+import * as Deadline from "@fiberkit/core/Deadline"
 import * as Effect from "effect/Effect"
 import { check, type Workload } from "../Workload.js"
 

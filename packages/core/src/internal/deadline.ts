@@ -7,7 +7,6 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
 import * as FiberRef from "effect/FiberRef"
-import * as FiberRefs from "effect/FiberRefs"
 import { dual } from "effect/Function"
 import * as Inspectable from "effect/Inspectable"
 import * as Option from "effect/Option"
@@ -45,16 +44,22 @@ const isLiveClock = (clock: Clock.Clock): boolean => Object.getPrototypeOf(clock
 // setTimeout stores its delay in an int32; longer waits are re-armed in steps.
 const MAX_TIMER_MS = 2 ** 31 - 1
 
-/** The innermost deadline of the running fiber, so nested deadlines can see the outer one. */
-const currentDeadline = FiberRef.unsafeMake<DeadlineImpl | undefined>(undefined)
+/**
+ * The innermost deadline a fiber runs under, so nested deadlines can see the outer one. It lives
+ * in the Context rather than a FiberRef: the child's context is set anyway when it is started,
+ * and adding to the (small) context is cheaper than another copy of every FiberRef.
+ */
+class CurrentDeadline extends Context.Tag("@fiberkit/core/Deadline/Current")<CurrentDeadline, DeadlineImpl>() {}
 
 /** @internal */
 export class DeadlineImpl implements Deadline.Deadline {
   readonly [TypeId]: Deadline.TypeId = TypeId
   expired = false
   moves = 0
-  // Callbacks of the regions currently running under this deadline.
-  private readonly listeners = new Set<() => void>()
+  // Callbacks of the regions running under this deadline: almost always one, so a Set is
+  // only made for a deadline shared by several regions.
+  private listener: (() => void) | undefined = undefined
+  private listeners: Set<() => void> | undefined = undefined
   private cancelTimer: (() => void) | undefined = undefined
   private armedFor = Number.NaN
 
@@ -99,25 +104,30 @@ export class DeadlineImpl implements Deadline.Deadline {
   }
 
   get active(): number {
-    return this.listeners.size
+    return (this.listener === undefined ? 0 : 1) + (this.listeners?.size ?? 0)
   }
 
   /** Registers a region; the timer runs only while some region listens. */
   listen(listener: () => void): void {
-    this.listeners.add(listener)
+    if (this.listener === undefined) this.listener = listener
+    else (this.listeners ??= new Set()).add(listener)
     this.arm()
   }
 
   unlisten(listener: () => void): void {
-    this.listeners.delete(listener)
-    if (this.listeners.size === 0) this.disarm()
+    if (this.listener === listener) this.listener = undefined
+    else this.listeners?.delete(listener)
+    if (this.active === 0) this.disarm()
   }
 
   expire(): void {
     if (this.expired) return
     this.expired = true
     this.disarm()
-    for (const listener of Array.from(this.listeners)) listener()
+    const first = this.listener
+    const rest = this.listeners === undefined ? [] : Array.from(this.listeners)
+    first?.()
+    for (const listener of rest) listener()
   }
 
   disarm(): void {
@@ -127,7 +137,7 @@ export class DeadlineImpl implements Deadline.Deadline {
   }
 
   arm(): void {
-    if (this.expired || this.listeners.size === 0 || this.armedFor === this.at) return
+    if (this.expired || this.active === 0 || this.armedFor === this.at) return
     this.disarm()
     if (this.at === Infinity) return
     const delay = this.at - this.clock.unsafeCurrentTimeMillis()
@@ -232,6 +242,9 @@ const checkOptions = (
   }
 }
 
+const currentOf = (fiber: Fiber.RuntimeFiber<unknown, unknown>): DeadlineImpl | undefined =>
+  Context.getOrElse(fiber.currentContext as Context.Context<CurrentDeadline>, CurrentDeadline, () => undefined)
+
 const clockOf = (fiber: Fiber.RuntimeFiber<unknown, unknown>): Clock.Clock =>
   Context.get(fiber.currentDefaultServices, Clock.Clock)
 
@@ -253,16 +266,15 @@ const runWithin = <A, E, R>(
     }
     return Effect.async<A, E | Deadline.TimeoutExceeded>((resume) => {
       const parentId = parent.id()
+      const parentContext = parent.currentContext
       const runtime = Runtime.make({
-        context: parent.currentContext as Context.Context<R>,
+        context: Context.add(parentContext, CurrentDeadline, deadline) as Context.Context<R>,
         fiberRefs: parent.getFiberRefs(),
         runtimeFlags: status.runtimeFlags
       })
       let timedOut = false
       let resumed = false
-      const child = Runtime.runFork(runtime)(self, {
-        updateRefs: (refs, fiberId) => FiberRefs.updateAs(refs, { fiberId, fiberRef: currentDeadline, value: deadline })
-      })
+      const child = Runtime.runFork(runtime)(self)
       const onFire = () => {
         if (timedOut) return
         timedOut = true
@@ -277,7 +289,18 @@ const runWithin = <A, E, R>(
         deadline.unlisten(onFire)
         if (resumed) return
         resumed = true
-        if (!timedOut) return resume(exit)
+        // Like Effect.timeout, a successful child hands its FiberRef changes back to the caller,
+        // except the context: the child's holds this deadline, which must not outlive the region.
+        if (!timedOut) {
+          return resume(
+            Exit.isSuccess(exit) ?
+              Effect.zipRight(
+                Effect.zipRight(child.inheritAll, FiberRef.set(FiberRef.currentContext, parentContext)),
+                exit
+              ) :
+              exit
+          )
+        }
         resume(
           Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause) ?
             Effect.failCause(Cause.parallel(Cause.fail(deadline.error()), exit.cause)) :
@@ -302,7 +325,7 @@ const make_ = (
 ): DeadlineImpl => {
   const clock = clockOf(fiber)
   const now = clock.unsafeCurrentTimeMillis()
-  return new DeadlineImpl(label, now, now + Duration.toMillis(after), clock, fiber.getFiberRef(currentDeadline))
+  return new DeadlineImpl(label, now, now + Duration.toMillis(after), clock, currentOf(fiber))
 }
 
 /** @internal */
@@ -418,7 +441,7 @@ export const remaining = (self: Deadline.Deadline): Effect.Effect<Duration.Durat
 
 /** @internal */
 export const current: Effect.Effect<Option.Option<Deadline.Deadline>> = Effect.withFiberRuntime((fiber) =>
-  Effect.succeed(Option.fromNullable(fiber.getFiberRef(currentDeadline)))
+  Effect.succeed(Option.fromNullable(currentOf(fiber)))
 )
 
 /** @internal */
