@@ -6,6 +6,11 @@ export * as AsyncStream from "./AsyncStream.js"
 /**
  * @since 0.1.0
  */
+export * as BackgroundTasks from "./BackgroundTasks.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as Batch from "./Batch.js"
 
 /**
@@ -37,6 +42,11 @@ export * as InvalidArgument from "./InvalidArgument.js"
  * @since 0.1.0
  */
 export * as Limiter from "./Limiter.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as Mutex from "./Mutex.js"
 
 /**
  * @since 0.1.0
