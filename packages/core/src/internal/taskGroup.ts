@@ -12,6 +12,8 @@ import { pipeArguments } from "effect/Pipeable"
 import * as Predicate from "effect/Predicate"
 import type * as Scope from "effect/Scope"
 import type * as TaskGroup from "../TaskGroup.js"
+// Timeline marks only: a no-op (one set-size check) unless a recording is active.
+import * as timeline from "./timeline.js"
 
 /** @internal */
 export const TypeId: TaskGroup.TypeId = Symbol.for("@fiberkit/core/TaskGroup") as TaskGroup.TypeId
@@ -111,7 +113,10 @@ export class TaskGroupImpl<M extends TaskGroup.Mode> implements TaskGroup.TaskGr
 
   failFast(): void {
     this.state = "failing"
-    for (const task of Array.from(this.running)) task.fiber?.unsafeInterruptAsFork(this.interruptor)
+    for (const task of Array.from(this.running)) {
+      if (task.fiber !== undefined) timeline.markInterruptedByGroup(task.fiber, this.label)
+      task.fiber?.unsafeInterruptAsFork(this.interruptor)
+    }
     this.onFailFast?.()
   }
 
@@ -135,6 +140,7 @@ export class TaskGroupImpl<M extends TaskGroup.Mode> implements TaskGroup.TaskGr
       this.state = "closed"
       if (this.running.size === 0) return Effect.void
       const fibers = Array.from(this.running, (task) => task.fiber!)
+      for (const fiber of fibers) timeline.markInterruptedByGroup(fiber, this.label)
       return Fiber.interruptAllAs(fibers, this.interruptor)
     })
   }
@@ -277,7 +283,10 @@ export const run = <A, E, R, M extends TaskGroup.Mode = "fail-fast">(
           if (!interruptedByGroup && group.state === "open") {
             // The body itself failed: like asyncio, its remaining tasks are cancelled.
             group.state = "failing"
-            for (const task of Array.from(group.running)) task.fiber?.unsafeInterruptAsFork(group.interruptor)
+            for (const task of Array.from(group.running)) {
+              if (task.fiber !== undefined) timeline.markInterruptedByGroup(task.fiber, group.label)
+              task.fiber?.unsafeInterruptAsFork(group.interruptor)
+            }
           }
           return Effect.flatMap(group.awaitIdle(), () => {
             group.state = "closed"
