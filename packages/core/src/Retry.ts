@@ -224,6 +224,25 @@ export const isPolicy: (u: unknown) => u is Policy<unknown> = internal.isPolicy
 export const policy: <E>(options: Options<E>) => Effect.Effect<Policy<E>, InvalidArgumentError> = internal.policy
 
 /**
+ * `policy` for module-level constants: the same checks, but bad options
+ * throw `InvalidArgumentError` right here instead of failing an effect, so
+ * `retry(policy)` has no `InvalidArgumentError` in its type.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Retry } from "@fiberkit/core"
+ *
+ * const policy = Retry.make<Error>({ base: "100 millis", maxAttempts: 4, jitter: "equal" })
+ * const program = Effect.fail(new Error("flaky")).pipe(Retry.retry(policy))
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make: <E>(options: Options<E>) => Policy<E> = internal.make
+
+/**
  * The policy as a `Schedule` whose input is the error and whose output is the
  * `Step` taken, for `Effect.retry`, `Effect.retryOrElse` or `Schedule`
  * combinators.

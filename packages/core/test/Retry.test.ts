@@ -315,6 +315,7 @@ describe("Retry: interruption, reuse, bad input", () => {
         assert.isTrue(error.message.startsWith(message), `${error.message} should start with ${message}`)
         const viaRetry = yield* Effect.flip(Retry.retry(Effect.succeed(1), options))
         assert.strictEqual(viaRetry.message, error.message)
+        assert.throws(() => Retry.make(options), error.message)
       }
     }))
 })

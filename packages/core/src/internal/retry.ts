@@ -203,6 +203,13 @@ export const makePolicy = <E>(options: Retry.Options<E>): Either.Either<Retry.Po
 }
 
 /** @internal */
+export const make = <E>(options: Retry.Options<E>): Retry.Policy<E> => {
+  const made = makePolicy(options)
+  if (Either.isLeft(made)) throw made.left
+  return made.right
+}
+
+/** @internal */
 export const policy = <E>(options: Retry.Options<E>): Effect.Effect<Retry.Policy<E>, InvalidArgumentError> =>
   Effect.suspend(() => makePolicy(options))
 
