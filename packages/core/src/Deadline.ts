@@ -15,12 +15,21 @@
  *   `Effect.disconnect`) fails at the deadline and lets the cleanup finish in
  *   the background.
  *
- * Why not `Effect.timeout`? It races the work against a sleeping fiber and, on
- * timeout, waits for both fibers to settle: two fibers and a timer per call,
- * and under load (1000 timeouts at once) the chain of wake-ups behind each
- * deadline costs it 150 ms of mean overshoot. A `Deadline` runs the work in one
- * child fiber and arms a plain timer callback that interrupts it directly; time
- * still comes from Effect's `Clock`, so `TestClock` drives it in tests.
+ * Why not `Effect.timeout`? It forks two fibers per call (the work and a
+ * sleeping timer fiber), and when the timer wins it goes through four scheduler
+ * hops (timer fiber wakes, parent wakes, loser is interrupted, parent wakes
+ * again), joins the winner's FiberRefs and builds a `TimeoutException` with a
+ * stack trace. With 1000 timeouts expiring in the same millisecond, the last one
+ * waits for all of that work for the other 999: hundreds of ms of overshoot.
+ *
+ * A `Deadline` forks nothing in the default `"wait"` mode: the work runs on the
+ * caller's fiber, a plain timer callback (no sleeping fiber) interrupts that
+ * fiber with the region's own id, and the region's uninterruptible edge turns
+ * that interruption, and only that one, into `TimeoutExceeded`. `"detach"` runs
+ * the work in one child fiber so the caller can leave before the cleanup ends.
+ * Time still comes from Effect's `Clock` (a live clock arms a host timer
+ * directly, any other clock, such as `TestClock`, is slept on), so tests drive
+ * deadlines with `TestClock.adjust`.
  *
  * @since 0.1.0
  */

@@ -324,3 +324,36 @@ describe("fiber refs", () => {
       assert.strictEqual(yield* FiberRef.get(ref), 7)
     }))
 })
+
+describe("the caller's fiber after a timeout", () => {
+  it.effect("is not left interrupted: it carries on after handling TimeoutExceeded", () =>
+    Effect.gen(function*() {
+      const fiber = yield* Effect.fork(Effect.gen(function*() {
+        const first = yield* Effect.exit(Deadline.timeout(Effect.never, { after: "10 millis", label: "first" }))
+        yield* Effect.sleep("10 millis") // an interruptible step: a leftover interruption would stop here
+        const second = yield* Deadline.timeout(Effect.as(Effect.sleep("5 millis"), "second"), { after: "10 millis" })
+        return [timeoutOf(first).label, second]
+      }))
+      yield* TestClock.adjust("10 millis")
+      yield* TestClock.adjust("10 millis")
+      yield* TestClock.adjust("5 millis")
+      assert.deepStrictEqual(yield* Fiber.join(fiber), ["first", "second"])
+    }))
+
+  it.effect("an outside interruption that arrives with the deadline is not swallowed", () =>
+    Effect.gen(function*() {
+      // The work cannot be interrupted for 200 ms; the deadline (100 ms) and an outside
+      // interrupt (150 ms) both wait for it. The outside one must win.
+      const fiber = yield* Effect.fork(
+        Deadline.timeout(Effect.uninterruptible(Effect.sleep("200 millis")), { after: "100 millis" }).pipe(
+          Effect.exit,
+          Effect.zipRight(Effect.succeed("carried on"))
+        )
+      )
+      yield* TestClock.adjust("150 millis")
+      yield* Fiber.interruptFork(fiber)
+      yield* TestClock.adjust("50 millis")
+      const exit = yield* Fiber.await(fiber)
+      assert.isTrue(Exit.isInterrupted(exit), String(exit))
+    }))
+})

@@ -6,7 +6,9 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
+import * as FiberId from "effect/FiberId"
 import * as FiberRef from "effect/FiberRef"
+import * as FiberRefs from "effect/FiberRefs"
 import { dual } from "effect/Function"
 import * as Inspectable from "effect/Inspectable"
 import * as Option from "effect/Option"
@@ -45,11 +47,24 @@ const isLiveClock = (clock: Clock.Clock): boolean => Object.getPrototypeOf(clock
 const MAX_TIMER_MS = 2 ** 31 - 1
 
 /**
- * The innermost deadline a fiber runs under, so nested deadlines can see the outer one. It lives
- * in the Context rather than a FiberRef: the child's context is set anyway when it is started,
- * and adding to the (small) context is cheaper than another copy of every FiberRef.
+ * The deadlines a fiber runs under, innermost last, so nested deadlines can see the outer ones.
+ * Writing a FiberRef copies the fiber's whole FiberRef map, twice per region with
+ * `Effect.locally`; instead each fiber gets its own mutable stack once (`owner`), pushes and
+ * pops on it, and a forked child starts from a snapshot (`fork`). A joined child never
+ * replaces its parent's stack (`join`).
  */
-class CurrentDeadline extends Context.Tag("@fiberkit/core/Deadline/Current")<CurrentDeadline, DeadlineImpl>() {}
+class DeadlineStack {
+  constructor(readonly owner: FiberId.FiberId | undefined, readonly items: Array<DeadlineImpl>) {}
+}
+const emptyStack = new DeadlineStack(undefined, [])
+const currentStack = FiberRef.unsafeMake<DeadlineStack>(emptyStack, {
+  fork: (stack) => stack.items.length === 0 ? emptyStack : new DeadlineStack(undefined, stack.items.slice()),
+  join: (parent) => parent
+})
+
+// Each region interrupts with its own id, so it can tell its own interruption from anyone else's.
+let nextRegionId = 0
+const regionId = (): FiberId.FiberId => FiberId.make(--nextRegionId, 0)
 
 /** @internal */
 export class DeadlineImpl implements Deadline.Deadline {
@@ -243,10 +258,69 @@ const checkOptions = (
 }
 
 const currentOf = (fiber: Fiber.RuntimeFiber<unknown, unknown>): DeadlineImpl | undefined =>
-  Context.getOrElse(fiber.currentContext as Context.Context<CurrentDeadline>, CurrentDeadline, () => undefined)
+  fiber.getFiberRef(currentStack).items.at(-1)
 
 const clockOf = (fiber: Fiber.RuntimeFiber<unknown, unknown>): Clock.Clock =>
   Context.get(fiber.currentDefaultServices, Clock.Clock)
+
+/**
+ * Runs `self` on the caller's own fiber under `deadline`, for `cleanup: "wait"`: no fiber is
+ * forked and no fiber sleeps. When the timer fires, it interrupts the caller with this region's
+ * own id; the interruption unwinds `self` (running its finalizers) up to the region's edge, which
+ * is uninterruptible, so it can see the interruption there. If it is this region's alone, the
+ * region removes it from the fiber (`FiberRef.interruptedCause`) and fails with
+ * `TimeoutExceeded`; anyone else's interruption (an outer deadline, a cancelled task) goes on.
+ */
+const runInline = <A, E, R>(
+  self: Effect.Effect<A, E, R>,
+  deadline: DeadlineImpl
+): Effect.Effect<A, E | Deadline.TimeoutExceeded, R> =>
+  Effect.uninterruptibleMask((restore) =>
+    Effect.withFiberRuntime<A, E | Deadline.TimeoutExceeded, R>((fiber) => {
+      if (deadline.expired || deadline.effectiveAt() <= deadline.clock.unsafeCurrentTimeMillis()) {
+        deadline.expire()
+        return Effect.fail(deadline.error())
+      }
+      const id = regionId()
+      let timedOut = false
+      const onFire = () => {
+        if (timedOut) return
+        timedOut = true
+        fiber.unsafeInterruptAsFork(id)
+      }
+      const inherited = fiber.getFiberRef(currentStack)
+      const own = inherited.owner === fiber.id()
+      const stack = own ? inherited : new DeadlineStack(fiber.id(), inherited.items.slice())
+      stack.items.push(deadline)
+      deadline.listen(onFire)
+      const body = Effect.flatMap(
+        Effect.exit(restore(self)),
+        (exit): Effect.Effect<A, E | Deadline.TimeoutExceeded> => {
+          stack.items.splice(stack.items.lastIndexOf(deadline), 1)
+          deadline.unlisten(onFire)
+          if (!timedOut) return exit
+          // Someone else interrupted this fiber too: that interruption wins and goes on.
+          if (interruptedByOthers(fiber.getFiberRef(FiberRef.interruptedCause), id)) return exit
+          // Errors raised while unwinding (a failing finalizer) are kept beside the timeout.
+          const others = Exit.isFailure(exit) ?
+            [...Cause.failures(exit.cause)].map(Cause.fail).concat([...Cause.defects(exit.cause)].map(Cause.die)) :
+            []
+          const timeout = Effect.failCause(
+            others.reduce<Cause.Cause<E | Deadline.TimeoutExceeded>>(Cause.parallel, Cause.fail(deadline.error()))
+          )
+          return Effect.zipRight(FiberRef.set(FiberRef.interruptedCause, Cause.empty), timeout)
+        }
+      )
+      return own ? body : Effect.zipRight(FiberRef.set(currentStack, stack), body)
+    })
+  )
+
+const interruptedByOthers = (cause: Cause.Cause<never>, id: FiberId.FiberId): boolean =>
+  Cause.reduce(
+    cause,
+    false,
+    (found, c) => found || (c._tag === "Interrupt" && c.fiberId !== id) ? Option.some(true) : Option.none()
+  )
 
 /**
  * Runs `self` in a child fiber under `deadline`. Everything happens in one async
@@ -268,13 +342,16 @@ const runWithin = <A, E, R>(
       const parentId = parent.id()
       const parentContext = parent.currentContext
       const runtime = Runtime.make({
-        context: Context.add(parentContext, CurrentDeadline, deadline) as Context.Context<R>,
+        context: parentContext as Context.Context<R>,
         fiberRefs: parent.getFiberRefs(),
         runtimeFlags: status.runtimeFlags
       })
       let timedOut = false
       let resumed = false
-      const child = Runtime.runFork(runtime)(self)
+      const stack = new DeadlineStack(undefined, [...parent.getFiberRef(currentStack).items, deadline])
+      const child = Runtime.runFork(runtime)(self, {
+        updateRefs: (refs, fiberId) => FiberRefs.updateAs(refs, { fiberId, fiberRef: currentStack, value: stack })
+      })
       const onFire = () => {
         if (timedOut) return
         timedOut = true
@@ -289,18 +366,8 @@ const runWithin = <A, E, R>(
         deadline.unlisten(onFire)
         if (resumed) return
         resumed = true
-        // Like Effect.timeout, a successful child hands its FiberRef changes back to the caller,
-        // except the context: the child's holds this deadline, which must not outlive the region.
-        if (!timedOut) {
-          return resume(
-            Exit.isSuccess(exit) ?
-              Effect.zipRight(
-                Effect.zipRight(child.inheritAll, FiberRef.set(FiberRef.currentContext, parentContext)),
-                exit
-              ) :
-              exit
-          )
-        }
+        // Like Effect.timeout, a successful child hands its FiberRef changes back to the caller.
+        if (!timedOut) return resume(Exit.isSuccess(exit) ? Effect.zipRight(child.inheritAll, exit) : exit)
         resume(
           Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause) ?
             Effect.failCause(Cause.parallel(Cause.fail(deadline.error()), exit.cause)) :
@@ -317,6 +384,13 @@ const runWithin = <A, E, R>(
       })
     })
   })
+
+const run = <A, E, R>(
+  self: Effect.Effect<A, E, R>,
+  deadline: DeadlineImpl,
+  cleanup: Deadline.CleanupMode
+): Effect.Effect<A, E | Deadline.TimeoutExceeded, R> =>
+  cleanup === "wait" ? runInline(self, deadline) : runWithin(self, deadline, cleanup)
 
 const make_ = (
   fiber: Fiber.RuntimeFiber<unknown, unknown>,
@@ -340,9 +414,7 @@ export const timeout = dual<
 >(2, (self, options) => {
   const checked = checkOptions("Deadline.timeout", options, true)
   if (checked instanceof InvalidArgumentError) return Effect.fail(checked)
-  return Effect.withFiberRuntime((fiber) =>
-    runWithin(self, make_(fiber, checked.label, checked.after), checked.cleanup)
-  )
+  return Effect.withFiberRuntime((fiber) => run(self, make_(fiber, checked.label, checked.after), checked.cleanup))
 })
 
 /** A timeout whose arguments were checked by the caller (used by other modules). */
@@ -352,7 +424,7 @@ export const timeoutUnchecked = <A, E, R>(
   after: Duration.Duration,
   cleanup: Deadline.CleanupMode
 ): Effect.Effect<A, E | Deadline.TimeoutExceeded, R> =>
-  Effect.withFiberRuntime((fiber) => runWithin(self, make_(fiber, label, after), cleanup))
+  Effect.withFiberRuntime((fiber) => run(self, make_(fiber, label, after), cleanup))
 
 /** @internal */
 export const make = (options: Deadline.MakeOptions): Effect.Effect<Deadline.Deadline, InvalidArgumentError> => {
@@ -391,7 +463,7 @@ export const within = dual<
   const cleanup = options?.cleanup ?? "wait"
   const problem = validate.firstProblem(validate.oneOf("Deadline.within", "cleanup", cleanupModes, cleanup))
   if (problem) return Effect.fail(problem)
-  return runWithin(self, deadline as DeadlineImpl, cleanup)
+  return run(self, deadline as DeadlineImpl, cleanup)
 })
 
 const moveBy = (operation: string, sign: 1 | -1) =>
