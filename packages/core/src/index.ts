@@ -31,6 +31,11 @@ export * as Deadline from "./Deadline.js"
 /**
  * @since 0.1.0
  */
+export * as Diagnostics from "./Diagnostics.js"
+
+/**
+ * @since 0.1.0
+ */
 export * as ErrorGroup from "./ErrorGroup.js"
 
 /**
