@@ -83,6 +83,8 @@ export class TokenBucketImpl implements TokenBucket.TokenBucket {
   tail: Waiter | undefined = undefined
   closed = false
   pumping = false
+  /** The waiter whose fiber has been told to go and has not yet taken its tokens. */
+  turn: Waiter | undefined = undefined
   /** Timer fibers alive (0 when idle or closed; briefly 2 while one replaces another). */
   timers = 0
   pumpFiber: Fiber.RuntimeFiber<void> | undefined = undefined
@@ -158,16 +160,9 @@ export class TokenBucketImpl implements TokenBucket.TokenBucket {
     }
   }
 
-  refund(cost: number, slot: boolean): void {
-    for (const band of this.bands) band.tokens = Math.min(band.burst, band.tokens + cost)
-    this.admitted--
-    this.admittedCost -= cost
-    if (slot) this.inFlight--
-  }
-
   /** The fast path: admitted now, without queueing, if nobody is ahead. */
   tryAdmit(cost: number, slot: boolean): boolean {
-    if (this.head !== undefined) return false
+    if (this.head !== undefined || this.turn !== undefined) return false
     const now = nowMs(this.clock)
     if (now < this.pausedUntil || !this.slotFree(slot)) return false
     this.refill(now)
@@ -176,7 +171,7 @@ export class TokenBucketImpl implements TokenBucket.TokenBucket {
     return true
   }
 
-  enqueue(cost: number, slot: boolean, operation: string): Waiter {
+  enqueue(cost: number, slot: boolean, operation: string, front = false): Waiter {
     const node: Waiter = {
       cost,
       slot,
@@ -184,12 +179,20 @@ export class TokenBucketImpl implements TokenBucket.TokenBucket {
       resume: undefined,
       outcome: undefined,
       state: WAITING,
-      prev: this.tail,
+      prev: undefined,
       next: undefined
     }
-    if (this.tail === undefined) this.head = node
-    else this.tail.next = node
-    this.tail = node
+    if (front) {
+      node.next = this.head
+      if (this.head === undefined) this.tail = node
+      else this.head.prev = node
+      this.head = node
+    } else {
+      node.prev = this.tail
+      if (this.tail === undefined) this.head = node
+      else this.tail.next = node
+      this.tail = node
+    }
     this.waiting++
     return node
   }
@@ -204,13 +207,16 @@ export class TokenBucketImpl implements TokenBucket.TokenBucket {
   }
 
   /**
-   * Admits waiters from the head, in order, while they fit. Returns how long
-   * to sleep before the head can go, or undefined when nothing needs a timer
-   * (queue empty, or the head waits for a concurrency slot, which a release
-   * will hand over).
+   * Gives the turn to the head of the queue when its tokens (and slot) are
+   * there. The head takes the tokens itself when its fiber runs (`claim`), so
+   * the moment tokens are spent is the moment the call starts: a busy
+   * scheduler that resumes fibers late can delay calls but never bunch them
+   * into one window. Returns how long to sleep before the head can go, or
+   * undefined when nothing needs a timer (queue empty, a turn outstanding, or
+   * the head waits for a concurrency slot, which a release will hand over).
    */
   drain(): number | undefined {
-    if (this.head === undefined) return undefined
+    if (this.head === undefined || this.turn !== undefined) return undefined
     const now = nowMs(this.clock)
     this.refill(now)
     let node: Waiter | undefined = this.head
@@ -226,14 +232,40 @@ export class TokenBucketImpl implements TokenBucket.TokenBucket {
       }
       if (now < this.pausedUntil || !this.hasTokens(node.cost)) return this.delayFor(node.cost, now)
       if (!this.slotFree(node.slot)) return undefined
-      const next: Waiter | undefined = node.next
       this.unlink(node)
-      this.admit(node.cost, node.slot)
       node.state = GRANTED
+      this.turn = node
       settle(node, Effect.void)
-      node = next
+      return undefined
     }
     return undefined
+  }
+
+  /**
+   * Runs in the waiter's own fiber once it has the turn: takes the tokens now
+   * and passes the turn on. If they are gone meanwhile (a pause, a
+   * reconfiguration) it goes back to the front of the queue.
+   */
+  claim(
+    node: Waiter,
+    restore: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  ): Effect.Effect<void, TokenBucket.TokenBucketClosedError | InvalidArgumentError> {
+    return Effect.suspend(() => {
+      if (this.turn === node) this.turn = undefined
+      node.state = DONE
+      if (this.closed) return Effect.fail(new TokenBucketClosedError({ label: this.label }))
+      const now = nowMs(this.clock)
+      this.refill(now)
+      if (now >= this.pausedUntil && this.hasTokens(node.cost) && this.slotFree(node.slot)) {
+        this.admit(node.cost, node.slot)
+        return this.schedule(this.drain())
+      }
+      const again = this.enqueue(node.cost, node.slot, node.operation, true)
+      return Effect.zipRight(
+        this.schedule(this.drain()),
+        Effect.flatMap(restore(this.wait(again)), () => this.claim(again, restore))
+      )
+    })
   }
 
   /** Starts the timer fiber if waiters need one; it ends by itself when the queue empties. */
@@ -287,7 +319,6 @@ export class TokenBucketImpl implements TokenBucket.TokenBucket {
 
   /** Suspends until `node` is admitted (or failed); on interruption it costs nothing. */
   wait(node: Waiter) {
-    const { cost, slot } = node
     return Effect.async<void, TokenBucket.TokenBucketClosedError | InvalidArgumentError>((resume) => {
       if (node.outcome !== undefined) resume(node.outcome)
       else node.resume = resume
@@ -300,9 +331,9 @@ export class TokenBucketImpl implements TokenBucket.TokenBucket {
           return wasHead ? this.reschedule() : Effect.void
         }
         if (node.state === GRANTED) {
-          // Admitted, but interrupted before it ran: the call never happened, so it costs nothing.
+          // Given the turn, but interrupted before it took its tokens: pass the turn on.
           node.state = DONE
-          this.refund(cost, slot)
+          if (this.turn === node) this.turn = undefined
           return this.reschedule()
         }
         return Effect.void
@@ -484,7 +515,10 @@ const acquire = (
   if (bucket.tryAdmit(cost, slot)) return Effect.void
   // Queued before the timer is computed, so the timer sees this waiter.
   const node = bucket.enqueue(cost, slot, operation)
-  return Effect.zipRight(bucket.schedule(bucket.drain()), restore(bucket.wait(node)))
+  return Effect.zipRight(
+    bucket.schedule(bucket.drain()),
+    Effect.flatMap(restore(bucket.wait(node)), () => bucket.claim(node, restore))
+  )
 }
 
 /** @internal */
