@@ -5,7 +5,9 @@ import { check, type Workload } from "../Workload.js"
 // N fibers queue at once on a limiter of 1 permit; each holds it across one yield. The run times
 // N/2 and N waiters in the same process: with a direct hand-off the cost is linear (ratio about 2),
 // with a wake-everyone semaphore it grows with the square of the waiters (ratio about 4).
-const timeWaiters = async (n: number, guard: (effect: Effect.Effect<void>) => Effect.Effect<void>) => {
+type Guard = (effect: Effect.Effect<void>) => Effect.Effect<void, unknown>
+
+const timeWaiters = async (n: number, guard: Guard) => {
   const order: Array<number> = []
   const start = performance.now()
   await Effect.runPromise(
@@ -49,14 +51,16 @@ export const workload: Workload = {
       kind: "fiberkit",
       run: compare(async () => {
         const limiter = await Effect.runPromise(Limiter.make({ permits: 1 }))
-        return Limiter.withPermit(limiter) as (effect: Effect.Effect<void>) => Effect.Effect<void>
+        const guard: Guard = Limiter.withPermit(limiter)
+        return guard
       })
     },
     "Effect Semaphore (wakes every waiter)": {
       kind: "raw-effect",
       run: compare(async () => {
         const semaphore = await Effect.runPromise(Effect.makeSemaphore(1))
-        return semaphore.withPermits(1)
+        const guard: Guard = semaphore.withPermits(1)
+        return guard
       })
     }
   }
