@@ -20,25 +20,24 @@ const timeWaiters = async (n: number, guard: Guard) => {
   return { ms: performance.now() - start, served: order.length }
 }
 
-const compare =
-  (makeGuard: () => Promise<(effect: Effect.Effect<void>) => Effect.Effect<void>>) => async (n: number) => {
-    const half = Math.max(1, Math.floor(n / 2))
-    const small = await timeWaiters(half, await makeGuard())
-    const large = await timeWaiters(n, await makeGuard())
-    const ratio = large.ms / small.ms
-    const metrics = { [`ms ${half}`]: small.ms, [`ms ${n}`]: large.ms, ratio }
-    return small.served === half && large.served === n ?
-      check(
-        true,
-        `${half} waiters ${small.ms.toFixed(0)} ms, ${n} waiters ${large.ms.toFixed(0)} ms: ×${ratio.toFixed(2)}`,
-        {
-          "half ms": small.ms,
-          "full ms": large.ms,
-          ratio
-        }
-      ) :
-      check(false, `served ${small.served}/${half} and ${large.served}/${n}`, metrics)
-  }
+const compare = (makeGuard: () => Promise<Guard>) => async (n: number) => {
+  const half = Math.max(1, Math.floor(n / 2))
+  const small = await timeWaiters(half, await makeGuard())
+  const large = await timeWaiters(n, await makeGuard())
+  const ratio = large.ms / small.ms
+  const metrics = { [`ms ${half}`]: small.ms, [`ms ${n}`]: large.ms, ratio }
+  return small.served === half && large.served === n ?
+    check(
+      true,
+      `${half} waiters ${small.ms.toFixed(0)} ms, ${n} waiters ${large.ms.toFixed(0)} ms: ×${ratio.toFixed(2)}`,
+      {
+        "half ms": small.ms,
+        "full ms": large.ms,
+        ratio
+      }
+    ) :
+    check(false, `served ${small.served}/${half} and ${large.served}/${n}`, metrics)
+}
 
 export const workload: Workload = {
   id: "L1",
