@@ -174,10 +174,17 @@ export class RecorderSupervisor extends Supervisor.AbstractSupervisor<void> {
     this.push(END, lane.index, this.ends.length - 1)
   }
 
-  // The span a fiber opened itself (not the one it inherited from its parent) names its lane.
+  // The outermost span a fiber opened itself names its lane: `worker 3`, not the `http.client GET`
+  // it happens to be inside when it suspends, nor the span it inherited from its parent.
   labelFromSpan(lane: LaneState, fiber: Fiber.RuntimeFiber<any, any>): void {
-    const span = (fiber as unknown as { currentSpan?: Tracer.AnySpan }).currentSpan
-    if (span !== undefined && span !== lane.inheritedSpan && span._tag === "Span") lane.label = span.name
+    let span = (fiber as unknown as { currentSpan?: Tracer.AnySpan }).currentSpan
+    if (span === undefined || span === lane.inheritedSpan) return
+    for (let depth = 0; depth < 64; depth++) {
+      const parent: Tracer.AnySpan | undefined = span._tag === "Span" ? Option.getOrUndefined(span.parent) : undefined
+      if (parent === undefined || parent === lane.inheritedSpan) break
+      span = parent
+    }
+    if (span._tag === "Span") lane.label = span.name
   }
 
   mark(fiber: Fiber.RuntimeFiber<any, any>, label: string, kind: Timeline.MarkKind, phase: Timeline.MarkPhase) {
