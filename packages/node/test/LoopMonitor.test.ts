@@ -40,7 +40,11 @@ describe("LoopMonitor", () => {
       assert.isAtLeast(max.value, 100)
       const histogram = yield* Metric.value(LoopMonitor.lagHistogram)
       assert.isAtLeast(histogram.count, 1)
-    }).pipe(Effect.provide(Layer.merge(LoopMonitor.layer({ interval: "100 millis", warnAbove: "100 millis" }), layer)))
+    }).pipe(
+      Effect.provide(
+        LoopMonitor.layer({ interval: "100 millis", warnAbove: "100 millis" }).pipe(Layer.provideMerge(layer))
+      )
+    )
   })
 
   it.live("an idle loop stays under the threshold: no warning", () => {
@@ -51,7 +55,11 @@ describe("LoopMonitor", () => {
       const samples = yield* monitor.samples
       assert.isAtLeast(samples.length, 1)
       assert.deepStrictEqual(lines.filter((l) => l.level === "WARN"), [])
-    }).pipe(Effect.provide(Layer.merge(LoopMonitor.layer({ interval: "50 millis", warnAbove: "1 second" }), layer)))
+    }).pipe(
+      Effect.provide(
+        LoopMonitor.layer({ interval: "50 millis", warnAbove: "1 second" }).pipe(Layer.provideMerge(layer))
+      )
+    )
   })
 
   it.effect("bad options fail the layer with InvalidArgumentError", () =>
