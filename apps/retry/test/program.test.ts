@@ -14,7 +14,8 @@ describe("demo-retry", () => {
         // Act 1: waiting as told gets everyone through with far fewer requests than retrying at once.
         const { naive, polite } = summary.hammer
         assert.strictEqual(polite.succeeded, 10)
-        assert.isAtMost(polite.requests, 15)
+        // 15 when all ten start in one window (5 pass, 5 wait once); a little more if a slow machine splits them.
+        assert.isAtMost(polite.requests, 20)
         assert.isAbove(naive.requests, polite.requests)
         assert.isAbove(naive.rateLimited, polite.rateLimited)
         // Act 2: three 503s, one 429, then success; the 429's Retry-After set the last delay.
