@@ -98,6 +98,7 @@ export const workload: Workload = {
   size: 400,
   unit: "jobs",
   columns: ["jobs/s", "µs/round trip"],
+  python: { name: "asyncio run_in_executor, 2 processes", file: "w7_offload.py" },
   implementations: {
     "fiberkit Offload.call, 1 worker": { kind: "fiberkit", run: offloaded(1) },
     "fiberkit Offload.call, 2 workers": { kind: "fiberkit", run: offloaded(2) },
