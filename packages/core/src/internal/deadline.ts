@@ -158,19 +158,25 @@ export class DeadlineImpl implements Deadline.Deadline {
     const delay = this.at - this.clock.unsafeCurrentTimeMillis()
     if (delay <= 0) return this.expire()
     this.armedFor = this.at
-    const fired = () => {
+    // `complete`: the timer covered the whole delay. Host timers may fire up to a millisecond
+    // before Date.now() reaches `at`; re-arming for that millisecond would push the expiry to a
+    // later turn of the event loop, which under load can be very late. So a complete timer expires.
+    const fired = (complete: boolean) => {
       this.cancelTimer = undefined
       this.armedFor = Number.NaN
-      if (this.clock.unsafeCurrentTimeMillis() >= this.at) this.expire()
+      if (complete || this.clock.unsafeCurrentTimeMillis() >= this.at) this.expire()
       else this.arm()
     }
     if (isLiveClock(this.clock)) {
-      const handle = setTimeout(fired, Math.min(delay, MAX_TIMER_MS))
+      const step = Math.min(delay, MAX_TIMER_MS)
+      const handle = setTimeout(() => fired(step === delay), step)
       this.cancelTimer = () => clearTimeout(handle)
     } else {
       // Another clock (TestClock, a custom one): a fiber sleeps on it. It starts at once,
       // so the sleep is registered before this returns and a TestClock adjust sees it.
-      const fiber = Effect.runFork(Effect.flatMap(this.clock.sleep(Duration.millis(delay)), () => Effect.sync(fired)))
+      const fiber = Effect.runFork(
+        Effect.flatMap(this.clock.sleep(Duration.millis(delay)), () => Effect.sync(() => fired(false)))
+      )
       this.cancelTimer = () => fiber.unsafeInterruptAsFork(fiber.id())
     }
   }
