@@ -217,16 +217,17 @@ export interface HtmlOptions {
 }
 
 /**
- * `"text"` (terminal chart), `"html"` (HTML/SVG page), `"chrome"` (trace-event JSON).
+ * `"text"` (terminal chart), `"html"` (HTML/SVG page), `"svg"` (a standalone
+ * SVG picture), `"chrome"` (trace-event JSON).
  *
  * @since 0.1.0
  * @category models
  */
-export type Format = "text" | "html" | "chrome"
+export type Format = "text" | "html" | "svg" | "chrome"
 
 /**
  * Where `--timeline <file>` asked for a picture; the format follows the
- * extension (`.html`, `.json`, `.txt`).
+ * extension (`.html`, `.svg`, `.json`, `.txt`).
  *
  * @since 0.1.0
  * @category models
@@ -497,6 +498,26 @@ export const toText: (recording: Recording, options?: TextOptions) => string = i
 export const toHtml: (recording: Recording, options?: HtmlOptions) => string = internal.toHtml
 
 /**
+ * The chart of `toHtml` as a standalone SVG file (styles inside, title and
+ * summary on top): for a README or a slide. Hover titles work where the
+ * viewer shows SVG titles.
+ *
+ * @example
+ * ```ts
+ * import { Timeline } from "@fiberkit/core"
+ * import { Effect } from "effect"
+ *
+ * Effect.runPromise(Timeline.record(Effect.sleep("5 millis"))).then(([, recording]) =>
+ *   console.log(Timeline.toSvg(recording).startsWith("<svg")) // true
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category renderers
+ */
+export const toSvg: (recording: Recording, options?: HtmlOptions) => string = internal.toSvg
+
+/**
  * Chrome trace-event JSON: one thread per fiber (sorted in tree order), a
  * complete event per state, flow arrows for forks, instant events for marks
  * and ends. Open it in https://ui.perfetto.dev or `chrome://tracing`.
@@ -541,7 +562,7 @@ export const render: (
 /**
  * Reads `--timeline <file>` (or `--timeline=<file>`) from command-line
  * arguments. `Right(None)` when absent; `Left` when the flag has no path or an
- * extension other than `.html`, `.json` or `.txt`.
+ * extension other than `.html`, `.svg`, `.json` or `.txt`.
  *
  * @example
  * ```ts

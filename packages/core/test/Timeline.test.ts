@@ -374,7 +374,11 @@ describe("Timeline", () => {
       const missing = Timeline.targetFromArgv(["--timeline"])
       assert.isTrue(Either.isLeft(missing) && /--timeline must be a file path after it/.test(missing.left.message))
       const png = Timeline.targetFromArgv(["--timeline", "run.png"])
-      assert.isTrue(Either.isLeft(png) && /\.html, \.json/.test(png.left.message))
+      assert.isTrue(Either.isLeft(png) && /\.html, \.svg, \.json/.test(png.left.message))
+      assert.deepStrictEqual(
+        Timeline.targetFromArgv(["--timeline", "run.svg"]),
+        Either.right(Option.some({ path: "run.svg", format: "svg" as const }))
+      )
     })
   })
 
@@ -458,6 +462,12 @@ describe("Timeline", () => {
           ["0 ms", "1 ms", "2 ms", "3 ms", "4 ms", "5 ms", "6 ms", "7 ms", "8 ms", "9 ms", "10 ms"]
         )
         assert.strictEqual([...html.matchAll(/data-state="suspended"/g)].length, 4)
+        // The standalone SVG is the same chart, styled inside, with the title on top.
+        const svg = Timeline.toSvg(recording, { title: "profile" })
+        assert.isTrue(svg.startsWith("<svg xmlns=\"http://www.w3.org/2000/svg\""))
+        assert.include(svg, "<style>")
+        assert.include(svg, ">profile</text>")
+        assert.strictEqual([...svg.matchAll(/<g class="lane"/g)].length, 5)
       }))
 
     it.effect("Chrome trace: a named thread per fiber in tree order, states as complete events, marks as instants", () =>

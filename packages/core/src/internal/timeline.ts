@@ -572,7 +572,7 @@ export const isRecording_ = (u: unknown): u is Timeline.Recording => Predicate.h
 // Rendering and the `--timeline <file>` flag
 // ---------------------------------------------------------------------------
 
-const formats: ReadonlyArray<Timeline.Format> = ["text", "html", "chrome"]
+const formats: ReadonlyArray<Timeline.Format> = ["text", "html", "svg", "chrome"]
 
 const checkRender = (operation: string, recording: unknown, options: Timeline.TextOptions | undefined) =>
   validate.firstProblem(
@@ -598,6 +598,12 @@ export const toHtml = (recording: Timeline.Recording, options?: Timeline.HtmlOpt
 }
 
 /** @internal */
+export const toSvg = (recording: Timeline.Recording, options?: Timeline.HtmlOptions): string => {
+  orThrow(checkRender("Timeline.toSvg", recording, options))
+  return render.toSvg(recording, options)
+}
+
+/** @internal */
 export const toChromeTrace = (recording: Timeline.Recording): string => {
   orThrow(checkRender("Timeline.toChromeTrace", recording, undefined))
   return render.toChromeTrace(recording)
@@ -617,6 +623,8 @@ export const render_ = (
       render.toText(recording, options) :
       format === "html" ?
       render.toHtml(recording, options) :
+      format === "svg" ?
+      render.toSvg(recording, options) :
       render.toChromeTrace(recording)
   )
 }
@@ -624,6 +632,7 @@ export const render_ = (
 const formatOfPath = (path: string): Timeline.Format | undefined => {
   const lower = path.toLowerCase()
   if (lower.endsWith(".html") || lower.endsWith(".htm")) return "html"
+  if (lower.endsWith(".svg")) return "svg"
   if (lower.endsWith(".json")) return "chrome"
   if (lower.endsWith(".txt") || lower.endsWith(".log")) return "text"
   return undefined
@@ -662,7 +671,7 @@ export const targetFromArgv = (
   if (path === undefined) return Either.right(Option.none())
   const format = formatOfPath(path)
   if (path.length === 0 || format === undefined) {
-    return bad(path, "a file path ending in .html, .json (Chrome trace) or .txt")
+    return bad(path, "a file path ending in .html, .svg, .json (Chrome trace) or .txt")
   }
   return Either.right(Option.some({ path, format }))
 }

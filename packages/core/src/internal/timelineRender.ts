@@ -285,9 +285,11 @@ const escapeXml = (text: string): string =>
 const outcomeColour = (outcome: Timeline.Outcome) => outcome === "running" ? colours.stillRunning : colours[outcome]
 
 /** @internal */
-export const toHtml = (recording: Timeline.Recording, options?: Timeline.HtmlOptions): string => {
-  const maxRows = options?.maxLanes ?? 2_000
-  const title = options?.title ?? recording.label
+const svgStyle = "svg{font:12px ui-monospace,monospace}.bg{fill:#fff}.lane:hover .bg{fill:#f6f8fa}" +
+  ".grid{stroke:#eaeef2}.tick{fill:#57606a;text-anchor:middle;font-size:10px}.fork{stroke:#8c959f;stroke-dasharray:2 2}" +
+  ".label{fill:#1f2328}.note{fill:#57606a;font-size:11px}"
+
+const chartOf = (recording: Timeline.Recording, maxRows: number) => {
   const lanes = recording.lanes.slice(0, maxRows)
   const labels = labelsOf(recording)
   const duration = recording.durationMs
@@ -403,6 +405,17 @@ export const toHtml = (recording: Timeline.Recording, options?: Timeline.HtmlOpt
     ] as const
   ).map(([name, colour]) => `<span><i style="background:${colour}"></i>${name}</span>`).join("")
 
+  const svg = (extra: string) =>
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${labelW + chartW + 40}" height="${height}" viewBox="0 0 ${
+      labelW + chartW + 40
+    } ${height}" data-duration-ms="${duration}">\n<style>${svgStyle}</style>\n${extra}${parts.join("\n")}\n</svg>`
+  return { svg, notes, legend }
+}
+
+/** @internal */
+export const toHtml = (recording: Timeline.Recording, options?: Timeline.HtmlOptions): string => {
+  const title = options?.title ?? recording.label
+  const { legend, notes, svg } = chartOf(recording, options?.maxLanes ?? 2_000)
   return [
     "<!doctype html>",
     `<html lang="en"><head><meta charset="utf-8"><title>${escapeXml(title)}</title>`,
@@ -410,21 +423,26 @@ export const toHtml = (recording: Timeline.Recording, options?: Timeline.HtmlOpt
     "body{font:13px system-ui,sans-serif;margin:16px;color:#1f2328}",
     "h1{font-size:16px;margin:0 0 4px}p{margin:2px 0}",
     ".legend span{margin-right:12px;white-space:nowrap}.legend i{display:inline-block;width:10px;height:10px;margin-right:4px;vertical-align:middle}",
-    "svg{font:12px ui-monospace,monospace}.bg{fill:transparent}.lane:hover .bg{fill:#f6f8fa}",
-    ".grid{stroke:#eaeef2}.tick{fill:#57606a;text-anchor:middle;font-size:10px}.fork{stroke:#8c959f;stroke-dasharray:2 2}",
-    ".label{fill:#1f2328}",
     "</style></head><body>",
     `<h1>${escapeXml(title)}</h1>`,
     ...notes.map((note) => `<p>${escapeXml(note)}</p>`),
     `<p class="legend">${legend}</p>`,
     `<p>Hover a lane or a bar for its details.</p>`,
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${labelW + chartW + 40}" height="${height}" viewBox="0 0 ${
-      labelW + chartW + 40
-    } ${height}" data-duration-ms="${duration}">`,
-    ...parts,
-    "</svg></body></html>",
+    svg(""),
+    "</body></html>",
     ""
   ].join("\n")
+}
+
+/** @internal */
+export const toSvg = (recording: Timeline.Recording, options?: Timeline.HtmlOptions): string => {
+  const title = options?.title ?? recording.label
+  const { notes, svg } = chartOf(recording, options?.maxLanes ?? 2_000)
+  // A standalone picture (for a README): the title and the summary go in the top margin.
+  return svg(
+    `<rect width="100%" height="100%" fill="#fff"/><text class="label" x="8" y="14">${escapeXml(title)}</text>` +
+      `<text class="note" x="300" y="14">${escapeXml(notes.join(" "))}</text>\n`
+  ) + "\n"
 }
 
 // ---------------------------------------------------------------------------
