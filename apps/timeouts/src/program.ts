@@ -96,13 +96,13 @@ export const program = Effect.gen(function*() {
   )
 
   // 3. A deadline moved while the work runs.
-  yield* Console.log("3. a 300 ms deadline, extended by 300 ms once the first half of the job is done")
+  yield* Console.log("3. a 300 ms deadline, extended by 600 ms once the first half of the job is done")
   const deadline = yield* Deadline.make({ after: "300 millis", label: "two-step job" })
   const job = Effect.gen(function*() {
     yield* UpstreamClient.get("/slow?ms=200")
     const left = yield* Deadline.remaining(deadline)
-    yield* Console.log(`   step 1 done, ${Math.round(Duration.toMillis(left))} ms left: extending by 300 ms`)
-    yield* Deadline.extend(deadline, "300 millis")
+    yield* Console.log(`   step 1 done, ${Math.round(Duration.toMillis(left))} ms left: extending by 600 ms`)
+    yield* Deadline.extend(deadline, "600 millis")
     return yield* UpstreamClient.get("/slow?ms=250")
   })
   const extended = yield* timed(Deadline.within(job, deadline))
