@@ -16,6 +16,7 @@
  *    (through `typesVersions`); a file importing `internal/*` paths must fail with "cannot find module"
  *    for each of them, and for nothing else.
  *
+ * `--self-test` then breaks the installed package on purpose and requires the check to report it.
  * Exit code 0 when everything holds; 1 with the reasons otherwise. `--keep` keeps the temp project.
  */
 import { execFile, execFileSync, type ExecFileSyncOptions } from "node:child_process"
@@ -153,16 +154,18 @@ try {
 }
 
 // Nothing may resolve to the workspace: the installed packages are real copies from the tarballs.
-for (const lib of libraries) {
-  const installed = fs.realpathSync(path.join(project, "node_modules", lib.name))
-  if (installed.startsWith(root + path.sep)) failures.push(`${lib.name} resolves into the workspace (${installed})`)
-  const manifest = readJson<Manifest>(path.join(installed, "package.json"))
-  const entries = Object.keys(manifest.exports ?? {})
-  for (const mod of lib.modules) {
-    if (!entries.includes(`./${mod}`)) failures.push(`${lib.name}: public module ${mod} is missing from exports`)
+const checkManifests = (sink: Array<string>) => {
+  for (const lib of libraries) {
+    const installed = fs.realpathSync(path.join(project, "node_modules", lib.name))
+    if (installed.startsWith(root + path.sep)) sink.push(`${lib.name} resolves into the workspace (${installed})`)
+    const manifest = readJson<Manifest>(path.join(installed, "package.json"))
+    const entries = Object.keys(manifest.exports ?? {})
+    for (const mod of lib.modules) {
+      if (!entries.includes(`./${mod}`)) sink.push(`${lib.name}: public module ${mod} is missing from exports`)
+    }
+    if (!entries.includes(".")) sink.push(`${lib.name}: the index is missing from exports`)
+    if (manifest.exports?.["./internal/*"] !== null) sink.push(`${lib.name}: exports lacks "./internal/*": null`)
   }
-  if (!entries.includes(".")) failures.push(`${lib.name}: the index is missing from exports`)
-  if (manifest.exports?.["./internal/*"] !== null) failures.push(`${lib.name}: exports lacks "./internal/*": null`)
 }
 
 // --- 3. runtime, ESM and CJS ---------------------------------------------------------------------------
@@ -196,8 +199,12 @@ const fk = await load("@fiberkit/core")
 const { TaskGroup } = fk
 const summary = { format }
 // the namespace from the index and the subpath module are one module, not two copies
-const subpath = await load("@fiberkit/core/TaskGroup")
-if (subpath.runAll !== TaskGroup.runAll) problems.push("@fiberkit/core/TaskGroup and the index disagree")
+try {
+  const subpath = await load("@fiberkit/core/TaskGroup")
+  if (subpath.runAll !== TaskGroup.runAll) problems.push("@fiberkit/core/TaskGroup and the index disagree")
+} catch {
+  // reported above, with every entry point that fails to load
+}
 const program = Effect.gen(function*() {
   const work = (i) => Effect.succeed(i * i).pipe(Effect.delay(1 + (i % 3)))
   let tasks = Array.from({ length: 12 }, (_, i) => work(i))
@@ -255,27 +262,29 @@ interface Report {
   readonly summary: Record<string, unknown>
   readonly problems: ReadonlyArray<string>
 }
-const reports: Array<Report> = []
-for (const file of ["esm.mjs", "cjs.cjs"]) {
-  try {
-    const out = run(process.execPath, [file], { cwd: project, timeout: 60_000 })
-    const report = JSON.parse(out.trim().split("\n").at(-1) ?? "{}") as Report
-    reports.push(report)
-    failures.push(...report.problems.map((p) => `${file}: ${p}`))
-    const { format, ...rest } = report.summary
-    log(
-      `${String(format)}: ${specs.length} entry points loaded, ${internalSpecs.length} internal paths refused, ${
-        JSON.stringify(rest)
-      }`
-    )
-  } catch (error) {
-    failures.push(`${file}: ${(error as Error).message}`)
+const runRuntime = (sink: Array<string>) => {
+  const reports: Array<Report> = []
+  for (const file of ["esm.mjs", "cjs.cjs"]) {
+    try {
+      const out = run(process.execPath, [file], { cwd: project, timeout: 60_000 })
+      const report = JSON.parse(out.trim().split("\n").at(-1) ?? "{}") as Report
+      reports.push(report)
+      sink.push(...report.problems.map((p) => `${file}: ${p}`))
+      const { format, ...rest } = report.summary
+      log(
+        `${String(format)}: ${specs.length} entry points loaded, ${internalSpecs.length} internal paths refused, ${
+          JSON.stringify(rest)
+        }`
+      )
+    } catch (error) {
+      sink.push(`${file}: ${(error as Error).message}`)
+    }
   }
-}
-if (reports.length === 2) {
-  const strip = ({ summary: { format: _, ...rest } }: Report) => JSON.stringify(rest)
-  const [esm, cjs] = reports as [Report, Report]
-  if (strip(esm) !== strip(cjs)) failures.push(`ESM and CJS disagree: ${strip(esm)} vs ${strip(cjs)}`)
+  if (reports.length === 2) {
+    const strip = ({ summary: { format: _, ...rest } }: Report) => JSON.stringify(rest)
+    const [esm, cjs] = reports as [Report, Report]
+    if (strip(esm) !== strip(cjs)) sink.push(`ESM and CJS disagree: ${strip(esm)} vs ${strip(cjs)}`)
+  }
 }
 
 // --- 4. types ------------------------------------------------------------------------------------------
@@ -347,6 +356,18 @@ write("consumer.mts", `${namespaceImports(libraries)}\n${typedProgram}${nodeProg
 write("consumer.cts", `${namespaceImports(libraries)}\n${typedProgram}${nodeProgram}`)
 write("consumer-bundler.ts", `${namespaceImports([core])}\n${typedProgram}`)
 write("consumer-node10.ts", `${namespaceImports(libraries)}\n${typedProgram}${nodeProgram}`)
+// The first program of each package README is what a new user copies: it must type-check and run here.
+const readmeExamples = libraries.flatMap((lib) => {
+  const readme = fs.readFileSync(path.join(lib.dir, "README.md"), "utf8")
+  const code = /```ts\n([\s\S]*?)```/.exec(readme)?.[1]
+  if (code === undefined) {
+    failures.push(`${lib.name}: README.md has no \`\`\`ts example`)
+    return []
+  }
+  const file = `readme-${lib.name.split("/")[1]}.mts`
+  write(file, code)
+  return [file]
+})
 // a bare `import "x"` is not checked by tsc, so each path is imported as a namespace and used
 write(
   "internal.mts",
@@ -372,7 +393,7 @@ const configs: Record<string, { compilerOptions: Record<string, unknown>; files:
       moduleResolution: "NodeNext",
       types: ["node"]
     },
-    files: ["consumer.mts", "consumer.cts"]
+    files: ["consumer.mts", "consumer.cts", ...readmeExamples]
   },
   "tsconfig.bundler.json": {
     compilerOptions: {
@@ -411,26 +432,88 @@ const tscRun = (config: string) =>
       (error, stdout, stderr) => resolve({ config, ok: error === null, output: `${stdout}${stderr}` })
     )
   })
-const typeChecks = await Promise.all(
-  ["tsconfig.nodenext.json", "tsconfig.bundler.json", "tsconfig.node10.json", "tsconfig.internal.json"]
-    .filter((config) => config !== "tsconfig.internal.json" || internalSpecs.length > 0)
-    .map(tscRun)
-)
-for (const { config, ok, output } of typeChecks) {
-  if (config === "tsconfig.internal.json") {
-    const errorLines = output.split("\n").filter((line) => /error TS\d+/.test(line))
-    const leaks = internalSpecs.filter((spec) =>
-      !errorLines.some((line) => line.includes("TS2307") && line.includes(`'${spec}'`))
-    )
-    for (const spec of leaks) failures.push(`types: ${spec} resolves: internals leak into the types`)
-    const unexpected = errorLines.filter((line) => !line.includes("TS2307"))
-    if (unexpected.length > 0) failures.push(`types: unexpected errors for internal imports:\n${unexpected.join("\n")}`)
-    if (ok) failures.push("types: importing internal paths type-checked")
-    else if (leaks.length === 0 && unexpected.length === 0) {
-      log(`tsc -p ${config}: all ${internalSpecs.length} internal paths refused`)
-    }
-  } else if (ok) log(`tsc -p ${config}: ok`)
-  else failures.push(`tsc -p ${config}:\n${output}`)
+const runTypes = async (sink: Array<string>) => {
+  const typeChecks = await Promise.all(
+    ["tsconfig.nodenext.json", "tsconfig.bundler.json", "tsconfig.node10.json", "tsconfig.internal.json"]
+      .filter((config) => config !== "tsconfig.internal.json" || internalSpecs.length > 0)
+      .map(tscRun)
+  )
+  for (const { config, ok, output } of typeChecks) {
+    if (config === "tsconfig.internal.json") {
+      const errorLines = output.split("\n").filter((line) => /error TS\d+/.test(line))
+      const leaks = internalSpecs.filter((spec) =>
+        !errorLines.some((line) => line.includes("TS2307") && line.includes(`'${spec}'`))
+      )
+      for (const spec of leaks) sink.push(`types: ${spec} resolves: internals leak into the types`)
+      const unexpected = errorLines.filter((line) => !line.includes("TS2307"))
+      if (unexpected.length > 0) sink.push(`types: unexpected errors for internal imports:\n${unexpected.join("\n")}`)
+      if (ok) sink.push("types: importing internal paths type-checked")
+      else if (leaks.length === 0 && unexpected.length === 0) {
+        log(`tsc -p ${config}: all ${internalSpecs.length} internal paths refused`)
+      }
+    } else if (ok) log(`tsc -p ${config}: ok`)
+    else sink.push(`tsc -p ${config}:\n${output}`)
+  }
+}
+
+checkManifests(failures)
+runRuntime(failures)
+const tsx = path.join(root, "node_modules", ".bin", "tsx")
+for (const file of readmeExamples) {
+  try {
+    const out = run(tsx, [file], { cwd: project, timeout: 60_000 }).trim()
+    if (out === "") failures.push(`${file}: the README example printed nothing`)
+    else log(`${file} (the README example) ran: ${out.split("\n").at(-1)}`)
+  } catch (error) {
+    failures.push(`${file}: ${(error as Error).message}`)
+  }
+}
+await runTypes(failures)
+
+// --- self-test: the check must catch a broken package ------------------------------------------------
+// `--self-test` breaks the installed copy of @fiberkit/core in three ways a bad release could (a module
+// dropped from exports, internals exported, a .d.ts naming a type that does not exist) and requires each
+// to be reported. Files are replaced, never edited in place: they are hard links into the pnpm store.
+if (args.has("--self-test") && failures.length === 0) {
+  const installed = fs.realpathSync(path.join(project, "node_modules", core.name))
+  const replace = (file: string, content: string) => {
+    fs.rmSync(file)
+    fs.writeFileSync(file, content)
+  }
+  const manifestFile = path.join(installed, "package.json")
+  const manifest = readJson<Manifest & { exports: Record<string, unknown> }>(manifestFile)
+  const { ["./TaskGroup"]: _dropped, ...exportsWithoutTaskGroup } = manifest.exports
+  replace(
+    manifestFile,
+    JSON.stringify({
+      ...manifest,
+      exports: {
+        ...exportsWithoutTaskGroup,
+        "./internal/*": {
+          types: "./dist/dts/internal/*.d.ts",
+          import: "./dist/esm/internal/*.js",
+          default: "./dist/cjs/internal/*.js"
+        }
+      }
+    })
+  )
+  const dts = path.join(installed, "dist", "dts", "Limiter.d.ts")
+  replace(dts, fs.readFileSync(dts, "utf8") + "\nexport declare const broken: TypeThatDoesNotExist\n")
+  const caught: Array<string> = []
+  checkManifests(caught)
+  runRuntime(caught)
+  await runTypes(caught)
+  const expectations: ReadonlyArray<readonly [string, RegExp]> = [
+    ["a module missing from exports", /public module TaskGroup is missing from exports/],
+    ["the module failing to load", /@fiberkit\/core\/TaskGroup failed to load/],
+    ["internals exported at runtime", /internal\/taskGroup is reachable: internals leak/],
+    ["internals resolving in the types", /internal\/taskGroup resolves: internals leak into the types/],
+    ["an unresolved type in a .d.ts", /Limiter\.d\.ts.*TS2304/]
+  ]
+  for (const [what, pattern] of expectations) {
+    if (caught.some((line) => pattern.test(line))) log(`self-test: caught ${what}`)
+    else failures.push(`self-test: a package with ${what} passed the check`)
+  }
 }
 
 // --- verdict -------------------------------------------------------------------------------------------
