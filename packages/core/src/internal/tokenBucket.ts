@@ -83,8 +83,10 @@ export class TokenBucketImpl implements TokenBucket.TokenBucket {
   tail: Waiter | undefined = undefined
   closed = false
   pumping = false
-  /** The waiter whose fiber has been told to go and has not yet taken its tokens. */
-  turn: Waiter | undefined = undefined
+  /** Waiters told to go whose fibers have not yet taken their tokens, and what they will take. */
+  turns = 0
+  turnCost = 0
+  turnSlots = 0
   /** Timer fibers alive (0 when idle or closed; briefly 2 while one replaces another). */
   timers = 0
   pumpFiber: Fiber.RuntimeFiber<void> | undefined = undefined
@@ -162,7 +164,7 @@ export class TokenBucketImpl implements TokenBucket.TokenBucket {
 
   /** The fast path: admitted now, without queueing, if nobody is ahead. */
   tryAdmit(cost: number, slot: boolean): boolean {
-    if (this.head !== undefined || this.turn !== undefined) return false
+    if (this.head !== undefined || this.turns > 0) return false
     const now = nowMs(this.clock)
     if (now < this.pausedUntil || !this.slotFree(slot)) return false
     this.refill(now)
@@ -207,16 +209,17 @@ export class TokenBucketImpl implements TokenBucket.TokenBucket {
   }
 
   /**
-   * Gives the turn to the head of the queue when its tokens (and slot) are
-   * there. The head takes the tokens itself when its fiber runs (`claim`), so
-   * the moment tokens are spent is the moment the call starts: a busy
-   * scheduler that resumes fibers late can delay calls but never bunch them
-   * into one window. Returns how long to sleep before the head can go, or
-   * undefined when nothing needs a timer (queue empty, a turn outstanding, or
-   * the head waits for a concurrency slot, which a release will hand over).
+   * Gives turns to waiters from the head, in order, while the tokens (and
+   * slots) not yet promised to earlier turns cover them. A waiter takes its
+   * tokens itself when its fiber runs (`claim`), so the moment tokens are
+   * spent is the moment the call starts: a busy scheduler that resumes fibers
+   * late can delay calls but never bunch them into one window. Returns how
+   * long to sleep before the head can go, or undefined when nothing needs a
+   * timer (queue empty, turns outstanding whose claims will look again, or the
+   * head waits for a concurrency slot, which a release will hand over).
    */
   drain(): number | undefined {
-    if (this.head === undefined || this.turn !== undefined) return undefined
+    if (this.head === undefined) return undefined
     const now = nowMs(this.clock)
     this.refill(now)
     let node: Waiter | undefined = this.head
@@ -230,15 +233,31 @@ export class TokenBucketImpl implements TokenBucket.TokenBucket {
         node = next
         continue
       }
-      if (now < this.pausedUntil || !this.hasTokens(node.cost)) return this.delayFor(node.cost, now)
-      if (!this.slotFree(node.slot)) return undefined
+      if (now < this.pausedUntil || !this.hasTokens(node.cost + this.turnCost)) {
+        return this.turns > 0 ? undefined : this.delayFor(node.cost, now)
+      }
+      if (
+        node.slot && this.maxConcurrent !== undefined && this.inFlight + this.turnSlots >= this.maxConcurrent
+      ) return undefined
+      const next: Waiter | undefined = node.next
       this.unlink(node)
       node.state = GRANTED
-      this.turn = node
+      this.turns++
+      this.turnCost += node.cost
+      if (node.slot) this.turnSlots++
       settle(node, Effect.void)
-      return undefined
+      node = next
     }
     return undefined
+  }
+
+  /** A turn ends: claimed, or its fiber interrupted before claiming. */
+  endTurn(node: Waiter): void {
+    if (node.state !== GRANTED) return
+    node.state = DONE
+    this.turns--
+    this.turnCost -= node.cost
+    if (node.slot) this.turnSlots--
   }
 
   /**
@@ -251,8 +270,7 @@ export class TokenBucketImpl implements TokenBucket.TokenBucket {
     restore: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
   ): Effect.Effect<void, TokenBucket.TokenBucketClosedError | InvalidArgumentError> {
     return Effect.suspend(() => {
-      if (this.turn === node) this.turn = undefined
-      node.state = DONE
+      this.endTurn(node)
       if (this.closed) return Effect.fail(new TokenBucketClosedError({ label: this.label }))
       const now = nowMs(this.clock)
       this.refill(now)
@@ -332,8 +350,7 @@ export class TokenBucketImpl implements TokenBucket.TokenBucket {
         }
         if (node.state === GRANTED) {
           // Given the turn, but interrupted before it took its tokens: pass the turn on.
-          node.state = DONE
-          if (this.turn === node) this.turn = undefined
+          this.endTurn(node)
           return this.reschedule()
         }
         return Effect.void
