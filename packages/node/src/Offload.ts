@@ -143,8 +143,9 @@ export interface LoopDelay {
 /**
  * The pool could not do a job for reasons of its own (not the job's typed
  * failure): a worker would not start (`"spawn"`), a message would not cross
- * the boundary (`"encode"` / `"decode"`), or the worker thread died while the
- * job ran (`"crashed"`).
+ * the boundary (`"encode"` / `"decode"`), the worker thread died while the
+ * job ran (`"crashed"`), or the pool's scope closed before or while the job
+ * ran (`"closed"`).
  *
  * @since 0.1.0
  * @category errors
@@ -168,7 +169,7 @@ export declare namespace OffloadError {
    * @since 0.1.0
    * @category errors
    */
-  export type Reason = "spawn" | "encode" | "decode" | "crashed" | "unknown"
+  export type Reason = "spawn" | "encode" | "decode" | "crashed" | "closed" | "unknown"
 }
 
 /**

@@ -102,9 +102,12 @@ describe("Offload", () => {
       yield* eventually(pool.statistics, (s) => s.busy === 1)
       yield* Scope.close(scope, Exit.void)
       const exit = yield* Fiber.await(running)
-      assert.isTrue(Exit.isFailure(exit), "the running job does not outlive its pool")
-      const late = yield* Effect.exit(Offload.run(pool, new Sieve({ limit: 10 })))
-      assert.isTrue(Exit.isFailure(late), "a closed pool refuses work instead of hanging")
+      const stopped = failureOf(exit)
+      assert.isTrue(Offload.isOffloadError(stopped), "the running job does not outlive its pool")
+      assert.strictEqual(stopped!.reason, "closed")
+      const late = failureOf(yield* Effect.exit(Offload.run(pool, new Sieve({ limit: 10 }))))
+      assert.isTrue(Offload.isOffloadError(late), "a closed pool refuses work instead of hanging")
+      assert.match(late!.message, /closed/)
     }))
 
   it.live("the one-call form runs a plain function and brings its exception back typed", () =>

@@ -320,6 +320,8 @@ export const run: {
     new OffloadError({ reason, pool: pool.name, request: tag, detail, cause })
   return Effect.uninterruptibleMask((restore) =>
     Effect.gen(function*() {
+      const closed = wrap("closed", "the pool's scope was closed", undefined)
+      if (yield* Queue.isShutdown(pool.idle)) return yield* closed
       pool.counters.waiting++
       const slot = yield* restore(
         Effect.raceFirst(
@@ -327,6 +329,10 @@ export const run: {
           Deferred.await(pool.broken)
         )
       ).pipe(
+        // A caller waiting for a worker when the pool closes gets a typed error, not a bare interruption.
+        Effect.catchAllCause((cause) =>
+          Effect.flatMap(Queue.isShutdown(pool.idle), (shut) => shut ? Effect.fail(closed) : Effect.failCause(cause))
+        ),
         Effect.ensuring(Effect.sync(() => {
           pool.counters.waiting--
         }))
@@ -343,6 +349,11 @@ export const run: {
         return exit.value as Schema.WithResult.Success<Req>
       }
       const cause = exit.cause
+      if (Cause.isInterruptedOnly(cause) && (yield* Queue.isShutdown(pool.idle))) {
+        // The pool closed under a running job: its worker is already gone.
+        pool.counters.failed++
+        return yield* closed
+      }
       if (Cause.isInterrupted(cause) && !Cause.isFailure(cause) && !Cause.isDie(cause)) {
         // A job on a thread cannot be stopped from outside except by ending the thread:
         // a synchronous loop never reads the interrupt message Effect's worker sends.
