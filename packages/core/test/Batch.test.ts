@@ -153,6 +153,18 @@ describe("Batch.process", () => {
       )
     }))
 
+  it.effect("fail-fast still cuts items short when the caller runs uninterruptible", () =>
+    Effect.gen(function*() {
+      const t = tracker()
+      const input = items([[1000, "ok"], [10, "invalid"]])
+      const fiber = yield* Effect.fork(Effect.uninterruptible(Batch.process(input, t.run, { mode: "fail-fast" })))
+      yield* TestClock.adjust(10)
+      const result = yield* Fiber.join(fiber)
+      assert.deepStrictEqual(result.outcomes.map((o) => o._tag), ["Interrupted", "Failure"])
+      assert.deepStrictEqual(t.state.interrupted, [0])
+      assert.strictEqual(t.state.active, 0)
+    }))
+
   it.effect("an item that itself failed several times is a nested group in the ErrorGroup", () =>
     Effect.gen(function*() {
       const result = yield* Batch.process(

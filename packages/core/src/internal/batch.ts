@@ -10,6 +10,7 @@ import * as Inspectable from "effect/Inspectable"
 import { pipeArguments } from "effect/Pipeable"
 import * as Predicate from "effect/Predicate"
 import * as Runtime from "effect/Runtime"
+import * as RuntimeFlags from "effect/RuntimeFlags"
 import type * as Batch from "../Batch.js"
 import type * as ErrorGroup from "../ErrorGroup.js"
 import { InvalidArgumentError } from "../InvalidArgument.js"
@@ -219,12 +220,15 @@ const run = <I, A, E, R>(
   // services and FiberRefs (TestClock, Random, logging) but run interruptible.
   return Effect.flatMap(Effect.runtime<R>(), (runtime) => {
     const fork = Runtime.runFork(runtime)
+    // Items must be interruptible (fail-fast and cleanup depend on it); wrap only when the caller is not.
+    const interruptible = RuntimeFlags.interruption(runtime.runtimeFlags)
     launch = () => {
       while (running < limit && next < n && !stopped) {
         const i = next++
         running++
         if (running > peakRunning) peakRunning = running
-        const fiber = fork(Effect.interruptible(f(input[i]!, i)))
+        const effect = f(input[i]!, i)
+        const fiber = fork(interruptible ? effect : Effect.interruptible(effect))
         fibers[i] = fiber
         fiber.addObserver((exit) => settle(i, exit))
       }
