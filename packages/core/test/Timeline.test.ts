@@ -428,7 +428,7 @@ describe("Timeline", () => {
             "    quick    │───────────────────✓                  │ ok",
             "             └0────────────────5───────────────10 ms┘",
             "legend: █ running  ─ suspended  · not yet run  ▒ waiting  ░ queued  ≈ backoff",
-            "! deadline  ↯ interrupt  ◆ mark  ✓ ok  ✗ failed  ⊘ interrupted"
+            "! deadline  ↯ interrupt  ◆ mark  ✓ ok  ✗ failed  ⊘ interrupted  ▓ other phase"
           ].join("\n")
         )
         // Narrower terminals get narrower bars, and no line is longer than asked for.

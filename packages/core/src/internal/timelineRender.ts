@@ -248,7 +248,7 @@ export const toText = (recording: Timeline.Recording, options?: Timeline.TextOpt
     `legend: ${glyphs.running} running  ${glyphs.suspended} suspended  ${glyphs.pending} not yet run  ` +
       `${glyphs.waiting} waiting  ${glyphs.queued} queued  ${glyphs.backoff} backoff  ${glyphs.deadline} deadline  ` +
       `${glyphs.interrupt} interrupt  ${glyphs.point} mark  ${glyphs.success} ok  ${glyphs.failure} failed  ` +
-      `${glyphs.interrupted} interrupted`,
+      `${glyphs.interrupted} interrupted  ${glyphs.otherPhase} other phase`,
     width,
     "  "
   ))
