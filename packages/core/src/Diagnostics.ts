@@ -63,7 +63,7 @@ export interface MonitorOptions {
  */
 export interface BlockingEvent {
   readonly fiber: string
-  /** The fiber's current span when it suspended (`Effect.withSpan`), if any. */
+  /** The fiber's span path when the slice ended, outermost first (`"request-6 > http.client GET"`), if any. */
   readonly span: string | undefined
   readonly durationMs: number
   readonly thresholdMs: number
@@ -79,6 +79,7 @@ export interface FiberInfo {
   readonly id: string
   readonly parent: string | undefined
   readonly status: "running" | "suspended"
+  /** The current span path, outermost first. */
   readonly span: string | undefined
   /** Since the fiber started (real time). */
   readonly ageMs: number

@@ -40,9 +40,16 @@ interface Entry {
   slices: number
 }
 
+// The span path, outermost first ("request-6 > http.client GET"): the innermost span alone is
+// often a library's, the outer ones say which operation of yours was running.
 const spanOf = (fiber: Fiber.RuntimeFiber<unknown, unknown>): string | undefined => {
-  const span = fiber.currentSpan
-  return span !== undefined && span._tag === "Span" ? span.name : undefined
+  const names: Array<string> = []
+  let span = fiber.currentSpan
+  while (span !== undefined && span._tag === "Span" && names.length < 8) {
+    names.unshift(span.name)
+    span = Option.getOrUndefined(span.parent)
+  }
+  return names.length === 0 ? undefined : names.join(" > ")
 }
 
 /**
