@@ -1,8 +1,7 @@
 /**
  * `tsx scripts/api-index.ts` writes docs/api.md, the index of the API reference: one row per public module
- * of every library package, with the first sentence of the module's own JSDoc, the number of documented
- * exports, and links to the generated reference page (`pnpm docgen` writes
- * `packages/<pkg>/docs/modules/<Module>.ts.md`) and to the source. `--check` fails when docs/api.md is out
+ * of every library package, with the first sentence of the module's own JSDoc and links to the generated
+ * reference page (`pnpm docgen` writes `packages/<pkg>/docs/modules/<Module>.ts.md`) and to the source. `--check` fails when docs/api.md is out
  * of date, so a new module cannot be missing from the index.
  */
 import * as fs from "node:fs"
@@ -47,19 +46,17 @@ const sections = libraries.map(({ dir, manifest }) => {
   const rows = modules.map((file) => {
     const source = fs.readFileSync(path.join(src, file), "utf8")
     const name = file.slice(0, -3)
-    const exports = (source.match(/@since /g) ?? []).length -
-      (/^\s*\/\*\*[\s\S]*?@since[\s\S]*?\*\//.test(source) ? 1 : 0)
     return `| [\`${name}\`](../packages/${dir}/docs/modules/${file}.md) | \`${manifest.name}/${name}\` | ${
       summary(source)
-    } | ${exports} | [source](../packages/${dir}/src/${file}) |`
+    } | [source](../packages/${dir}/src/${file}) |`
   })
   return [
     `## ${manifest.name}`,
     "",
     manifest.description ?? "",
     "",
-    "| module | import path | what it is | documented exports | |",
-    "|---|---|---|---|---|",
+    "| module | import path | what it is | |",
+    "|---|---|---|---|",
     ...rows,
     ""
   ].join("\n")
