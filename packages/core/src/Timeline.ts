@@ -165,6 +165,9 @@ export interface Overflow {
   readonly succeeded: number
   readonly failed: number
   readonly interrupted: number
+  /** When each overflow fiber started and (for those that ended) ended: the live-fibers curve counts them. */
+  readonly startsMs: ReadonlyArray<number>
+  readonly endsMs: ReadonlyArray<number>
 }
 
 /**

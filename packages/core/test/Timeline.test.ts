@@ -262,7 +262,10 @@ describe("Timeline", () => {
         const [, recording] = yield* recorded(program, 10, { maxLanes: 3 })
         // main and the first two children have lanes; the other six are counted.
         assert.strictEqual(recording.lanes.length, 3)
-        assert.deepStrictEqual(recording.overflow, { fibers: 6, succeeded: 3, failed: 2, interrupted: 1 })
+        const { endsMs, startsMs, ...counts } = recording.overflow
+        assert.deepStrictEqual(counts, { fibers: 6, succeeded: 3, failed: 2, interrupted: 1 })
+        assert.deepStrictEqual(startsMs, [0, 0, 0, 0, 0, 0])
+        assert.deepStrictEqual(endsMs, [1, 1, 1, 1, 1, 2]) // five end at 1 ms, the interrupted one at 2
       }))
 
     it.effect("marks are a no-op without a recording, and recording stops when record ends", () =>
@@ -524,7 +527,12 @@ describe("Timeline", () => {
         const text = Timeline.toText(recording, { width: 80, maxLanes: 10 })
         assert.include(text, "… 140 more lanes not drawn (140 ok, 0 failed, 0 interrupted, 0 still running)")
         assert.include(text, "… 52 more fibers beyond the lane limit were counted, not drawn: 52 ok")
-        assert.match(text, /│ peak 150/)
+        // The live-fibers curve counts every fiber, drawn or not: main, forEach's fiber and 200 children.
+        assert.match(text, /│ peak 202/)
+        const counter = (JSON.parse(Timeline.toChromeTrace(recording)).traceEvents as Array<any>)
+          .filter((e) => e.ph === "C").map((e) => e.args.fibers as number)
+        assert.strictEqual(Math.max(...counter), 202)
+        assert.strictEqual(counter[counter.length - 1], 0)
         const html = Timeline.toHtml(recording, { maxLanes: 20 })
         assert.strictEqual([...html.matchAll(/<g class="lane"/g)].length, 20)
       }))

@@ -79,7 +79,6 @@ const active = globalValue(Symbol.for("@fiberkit/core/Timeline/active"), () => n
 export class RecorderSupervisor extends Supervisor.AbstractSupervisor<void> {
   readonly lanes = new Map<Fiber.RuntimeFiber<any, any>, LaneState>()
   readonly laneList: Array<LaneState> = []
-  readonly laneByFiberId = new Map<number, LaneState>()
   // Parallel arrays: time (ms since origin), code, lane index, payload index (marks/ends).
   readonly times: Array<number> = []
   readonly codes: Array<number> = []
@@ -88,6 +87,9 @@ export class RecorderSupervisor extends Supervisor.AbstractSupervisor<void> {
   readonly marks: Array<MarkRecord> = []
   readonly ends: Array<EndRecord> = []
   overflow = { fibers: 0, succeeded: 0, failed: 0, interrupted: 0 }
+  // Start and end times of overflow fibers: two numbers each, enough for the live-fibers curve.
+  readonly overflowStarts: Array<number> = []
+  readonly overflowEnds: Array<number> = []
   recording = true
   stoppedAt: number | undefined = undefined
   private readonly origin: number
@@ -128,6 +130,7 @@ export class RecorderSupervisor extends Supervisor.AbstractSupervisor<void> {
     if (!this.recording) return
     if (this.laneList.length >= this.maxLanes) {
       this.overflow.fibers++
+      this.overflowStarts.push(this.now())
       return
     }
     const parentFiber = Option.getOrUndefined(parent)
@@ -136,14 +139,13 @@ export class RecorderSupervisor extends Supervisor.AbstractSupervisor<void> {
       index: this.laneList.length,
       fiberId: fiber.id().id,
       parent: parentLane?.index,
-      inheritedSpan: Context.getOption(context, spanTag).pipe(Option.getOrUndefined),
+      inheritedSpan: context.unsafeMap.get(spanKey) as Tracer.AnySpan | undefined,
       label: undefined,
       fallback: undefined,
       ended: false
     }
     this.laneList.push(lane)
     this.lanes.set(fiber, lane)
-    this.laneByFiberId.set(lane.fiberId, lane)
     this.push(START, lane.index, parentLane === undefined ? -1 : parentLane.index)
   }
 
@@ -164,7 +166,11 @@ export class RecorderSupervisor extends Supervisor.AbstractSupervisor<void> {
   override onEnd<A, E>(exit: Exit.Exit<A, E>, fiber: Fiber.RuntimeFiber<A, E>): void {
     const lane = this.lanes.get(fiber)
     if (lane === undefined) {
-      if (this.recording && this.overflow.fibers > 0) countOverflow(this.overflow, exit)
+      // Only fibers started under this supervisor reach here, so a lane-less one is an overflow fiber.
+      if (this.recording && this.overflow.fibers > 0) {
+        countOverflow(this.overflow, exit)
+        this.overflowEnds.push(this.now())
+      }
       return
     }
     this.lanes.delete(fiber)
@@ -213,7 +219,8 @@ export class RecorderSupervisor extends Supervisor.AbstractSupervisor<void> {
 
 const liveClockClass = Clock.make().constructor
 
-const spanTag = Context.GenericTag<Tracer.AnySpan>("effect/ParentSpan")
+// The key Effect's tracer stores the current span under (Tracer.ParentSpan).
+const spanKey = "effect/ParentSpan"
 
 const countOverflow = (overflow: RecorderSupervisor["overflow"], exit: Exit.Exit<unknown, unknown>) => {
   if (Exit.isSuccess(exit)) overflow.succeeded++
@@ -375,7 +382,11 @@ const buildRecording = (rec: RecorderSupervisor, endMs: number): Timeline.Record
     const kids = children[index]!
     for (let k = kids.length - 1; k >= 0; k--) stack.push([kids[k]!, depth + 1])
   }
-  return new RecordingImpl(rec.label, endMs, lanes, events, { ...rec.overflow })
+  return new RecordingImpl(rec.label, endMs, lanes, events, {
+    ...rec.overflow,
+    startsMs: rec.overflowStarts.slice(),
+    endsMs: rec.overflowEnds.slice()
+  })
 }
 
 // ---------------------------------------------------------------------------

@@ -191,6 +191,8 @@ export const toText = (recording: Timeline.Recording, options?: Timeline.TextOpt
     alive[cellOf(lane.startMs)]! += 1
     if (lane.endMs !== undefined) alive[lastCellOf(lane.endMs) + 1]! -= 1
   }
+  for (const at of recording.overflow.startsMs) alive[cellOf(at)]! += 1
+  for (const at of recording.overflow.endsMs) alive[lastCellOf(at) + 1]! -= 1
   let live = 0
   const liveCounts = alive.slice(0, cols).map((delta) => (live += delta))
   const peak = Math.max(1, ...liveCounts)
@@ -508,9 +510,35 @@ export const toChromeTrace = (recording: Timeline.Recording): string => {
       })
     }
   })
+  // A "live fibers" counter track over every fiber, lanes and overflow alike, sampled at most 1000 times.
+  const changes: Array<[number, number]> = []
+  for (const lane of recording.lanes) {
+    changes.push([lane.startMs, 1])
+    if (lane.endMs !== undefined) changes.push([lane.endMs, -1])
+  }
+  for (const at of recording.overflow.startsMs) changes.push([at, 1])
+  for (const at of recording.overflow.endsMs) changes.push([at, -1])
+  changes.sort((a, b) => a[0] - b[0] || b[1] - a[1])
+  const every = Math.max(1, Math.ceil(changes.length / 1000))
+  let live = 0
+  changes.forEach(([at, delta], i) => {
+    live += delta
+    if (i % every === 0 || i === changes.length - 1) {
+      events.push({ name: "live fibers", ph: "C", pid: 1, tid: 0, ts: us(at), args: { fibers: live } })
+    }
+  })
   return JSON.stringify({
     traceEvents: events,
     displayTimeUnit: "ms",
-    otherData: { label: recording.label, fibers: recording.lanes.length, overflow: recording.overflow }
+    otherData: {
+      label: recording.label,
+      lanes: recording.lanes.length,
+      overflow: {
+        fibers: recording.overflow.fibers,
+        succeeded: recording.overflow.succeeded,
+        failed: recording.overflow.failed,
+        interrupted: recording.overflow.interrupted
+      }
+    }
   })
 }
