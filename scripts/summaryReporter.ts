@@ -2,7 +2,7 @@
  * Adds one plain closing line to `pnpm test` ("tests: N passed, N failed, N skipped") so that CI logs end
  * with a count any reader or tool can parse, whatever vitest's own summary looks like.
  */
-import type { Reporter, RunnerTestFile, RunnerTask } from "vitest"
+import type { Reporter, RunnerTask, RunnerTestFile } from "vitest"
 
 const count = (tasks: ReadonlyArray<RunnerTask>, totals: { passed: number; failed: number; skipped: number }) => {
   for (const task of tasks) {

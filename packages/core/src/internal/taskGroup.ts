@@ -11,6 +11,7 @@ import * as Option from "effect/Option"
 import { pipeArguments } from "effect/Pipeable"
 import * as Predicate from "effect/Predicate"
 import type * as Scope from "effect/Scope"
+import { InvalidArgumentError } from "../InvalidArgument.js"
 import type * as TaskGroup from "../TaskGroup.js"
 // Timeline marks only: a no-op (one set-size check) unless a recording is active.
 import * as timeline from "./timeline.js"
@@ -169,10 +170,13 @@ const unsafeMake = <M extends TaskGroup.Mode>(
 ): TaskGroupImpl<M> => {
   const mode = (options?.mode ?? "fail-fast") as M
   if (!modes.includes(mode)) {
-    // Only reachable from untyped callers: the type admits the two modes alone.
-    throw new Cause.IllegalArgumentException(
-      `TaskGroup: mode must be "fail-fast" or "settle", got ${JSON.stringify(mode)}`
-    )
+    // Only reachable from untyped callers (the type admits the two modes alone), so a defect, not a typed failure.
+    throw new InvalidArgumentError({
+      operation: "TaskGroup",
+      argument: "mode",
+      expected: `"fail-fast" or "settle"`,
+      actual: mode
+    })
   }
   return new TaskGroupImpl(mode, options?.label, interruptor)
 }
