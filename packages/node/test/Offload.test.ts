@@ -110,6 +110,22 @@ describe("Offload", () => {
       assert.match(late!.message, /closed/)
     }))
 
+  it.live("a caller waiting for a busy pool when it closes gets OffloadError(\"closed\"), not a hang", () =>
+    Effect.gen(function*() {
+      const scope = yield* Scope.make()
+      const pool = yield* Offload.makePool<Jobs>({ entry, size: 1 }).pipe(Scope.extend(scope))
+      const running = yield* Effect.fork(Offload.run(pool, new Spin({ ms: 60_000 })))
+      yield* eventually(pool.statistics, (s) => s.busy === 1)
+      const waiting = yield* Effect.fork(Offload.run(pool, new Sieve({ limit: 10 })))
+      yield* eventually(pool.statistics, (s) => s.waiting === 1)
+      yield* Scope.close(scope, Exit.void)
+      for (const fiber of [running, waiting]) {
+        const error = failureOf(yield* Fiber.await(fiber))
+        assert.isTrue(Offload.isOffloadError(error) && error.reason === "closed", String(error))
+      }
+      assert.include(yield* pool.statistics, { busy: 0, waiting: 0, idle: 0 })
+    }))
+
   it.live("the one-call form runs a plain function and brings its exception back typed", () =>
     Effect.gen(function*() {
       const pool = yield* Offload.makeFunctionPool({ size: 1 })

@@ -107,6 +107,18 @@ const spawnThread = (
   return new WorkerThreads.Worker(shim, { eval: true, workerData, transferList })
 }
 
+// Ends a worker thread. terminate() on a thread that has already exited may never
+// settle, so it is skipped then, and bounded by a real timer (not the fiber's Clock).
+const terminateThread = (thread: WorkerThreads.Worker, exited: { readonly value: boolean }) =>
+  Effect.suspend(() =>
+    exited.value ? Effect.void : Effect.promise(() =>
+      Promise.race([
+        thread.terminate(),
+        new Promise((resolve) => setTimeout(resolve, 2_000).unref())
+      ])
+    )
+  )
+
 interface Slot<I extends Schema.TaggedRequest.All> {
   readonly worker: Worker.SerializedWorker<I>
   readonly thread: WorkerThreads.Worker
@@ -137,7 +149,10 @@ class PoolImpl<I extends Schema.TaggedRequest.All> implements Offload.Pool<I> {
     readonly replace: (slot: Slot<I>) => Effect.Effect<void>
   ) {}
   get statistics(): Effect.Effect<Offload.Statistics> {
-    return Effect.map(Queue.size(this.idle), (idle) => ({ ...this.counters, size: this.size, idle }))
+    // Queue.size interrupts once the queue is shut down: a closed pool has no idle worker.
+    return Effect.flatMap(Queue.isShutdown(this.idle), (shut) => shut ? Effect.succeed(0) : Queue.size(this.idle)).pipe(
+      Effect.map((idle) => ({ ...this.counters, size: this.size, idle }))
+    )
   }
   pipe() {
     return pipeArguments(this, arguments)
@@ -259,11 +274,18 @@ const build = <I extends Schema.TaggedRequest.All, R>(
       thread.once("exit", () => {
         exited.value = true
       })
+      // Runs before Effect's own worker finalizer, which would wait up to 5 s for a busy
+      // worker to read its close message: a pool's work is over when its scope closes.
+      // (terminate() on a thread that has already exited may never settle: skip it then.)
+      yield* Scope.addFinalizer(
+        scope,
+        terminateThread(thread, exited)
+      )
       return { worker, thread, scope, exited }
     }).pipe(Effect.provide(context))
 
     const terminate = (slot: Slot<I>) =>
-      Effect.promise(() => slot.thread.terminate()).pipe(
+      terminateThread(slot.thread, slot.exited).pipe(
         Effect.zipRight(Scope.close(slot.scope, Exit.void))
       )
 
