@@ -55,7 +55,7 @@ const workQueue = (yieldInHandler: boolean, offerAll = false) => async (n: numbe
   return verify(sum, stats.processedByWorker, n)
 }
 
-const rawQueue = (batched: boolean) => async (n: number) => {
+const rawQueue = (batched: boolean, yieldInHandler = false) => async (n: number) => {
   let sum = 0
   const counts = Array.from({ length: consumers }, () => 0)
   await Effect.runPromise(Effect.gen(function*() {
@@ -76,6 +76,7 @@ const rawQueue = (batched: boolean) => async (n: number) => {
             if (i < 0) return yield* Queue.offer(queue, -1)
             sum += i
             counts[c]!++
+            if (yieldInHandler) yield* Effect.yieldNow()
           }
         }
       })
@@ -157,6 +158,7 @@ export const workload: Workload = {
     "fiberkit WorkQueue (handler yields)": { kind: "fiberkit", run: workQueue(true) },
     "fiberkit WorkQueue.offerAll": { kind: "fiberkit", run: workQueue(false, true) },
     "Effect Queue.bounded take": { kind: "raw-effect", run: rawQueue(false) },
+    "Effect Queue.bounded take (handler yields)": { kind: "raw-effect", run: rawQueue(false, true) },
     "Effect Queue.bounded takeBetween(1, 64)": { kind: "raw-effect", run: rawQueue(true) },
     "Promise ring buffer (handler yields)": { kind: "promise", run: promiseQueue }
   },
