@@ -281,7 +281,10 @@ export const offer: {
 } = internal.offer
 
 /**
- * Offers the items one after the other, each with backpressure.
+ * Offers the items in order, with backpressure: as many as there is room for
+ * in one step, then it waits for room and goes on. If the queue closes
+ * meanwhile it fails with `WorkQueueClosedError`; the items before that point
+ * were accepted (`statistics().offered` counts them), the rest were not.
  *
  * @example
  * ```ts
