@@ -2,6 +2,8 @@
  * `pnpm demo`: runs every app's demo in turn, each in its own process exactly
  * as a user would (`pnpm --filter @fiberkit/demo-<slug> start`), and exits
  * non-zero if any demo fails. `pnpm demo task-group queues` runs a subset.
+ * Each demo also records its run with `--timeline` into timelines/<slug>.html (one picture per demo);
+ * `pnpm demo --no-timelines` skips the recording.
  */
 import { spawnSync } from "node:child_process"
 import * as fs from "node:fs"
@@ -21,12 +23,17 @@ if (unknown.length > 0) {
 }
 const selected = wanted.length > 0 ? apps.filter((name) => wanted.includes(name)) : apps
 
+const recordTimelines = !process.argv.includes("--no-timelines")
+const timelines = path.join(root, "timelines")
+if (recordTimelines) fs.mkdirSync(timelines, { recursive: true })
+
 const results: Array<{ name: string; status: number; ms: number }> = []
 for (const [i, name] of selected.entries()) {
   const banner = `[${i + 1}/${selected.length}] demo ${name}`
   console.log(`\n${"=".repeat(banner.length)}\n${banner}\n${"=".repeat(banner.length)}`)
   const start = performance.now()
-  const run = spawnSync("pnpm", ["--silent", "--filter", `@fiberkit/demo-${name}`, "start"], {
+  const timeline = recordTimelines ? ["--", "--timeline", path.join(timelines, `${name}.html`)] : []
+  const run = spawnSync("pnpm", ["--silent", "--filter", `@fiberkit/demo-${name}`, "start", ...timeline], {
     cwd: root,
     stdio: "inherit",
     timeout: 5 * 60_000
@@ -38,4 +45,7 @@ console.log("\nsummary")
 for (const r of results) console.log(`  ${r.status === 0 ? "ok  " : "FAIL"} ${r.name.padEnd(20)} ${r.ms} ms`)
 const failed = results.filter((r) => r.status !== 0)
 console.log(`${results.length - failed.length} of ${results.length} demos exited 0`)
+if (recordTimelines) {
+  console.log(`timelines of every run (open in a browser): ${path.relative(process.cwd(), timelines)}/<slug>.html`)
+}
 process.exit(failed.length === 0 ? 0 : 1)

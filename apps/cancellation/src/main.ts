@@ -1,10 +1,6 @@
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
-import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { Upstream, UpstreamClient } from "@fiberkit/upstream"
-import * as Effect from "effect/Effect"
+import { Demo, Upstream, UpstreamClient } from "@fiberkit/upstream"
 import * as Layer from "effect/Layer"
 import { program } from "./program.js"
 
-NodeRuntime.runMain(
-  program.pipe(Effect.provide(Layer.mergeAll(Upstream.layer(), UpstreamClient.layer, NodeFileSystem.layer)))
-)
+Demo.main(program, Layer.mergeAll(Upstream.layer(), UpstreamClient.layer, NodeFileSystem.layer))

@@ -1,8 +1,4 @@
-import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { Upstream } from "@fiberkit/upstream"
-import * as Effect from "effect/Effect"
+import { Demo, Upstream } from "@fiberkit/upstream"
 import { program } from "./program.js"
 
-NodeRuntime.runMain(
-  program.pipe(Effect.provide(Upstream.layer()))
-)
+Demo.main(program, Upstream.layer())

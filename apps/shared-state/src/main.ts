@@ -1,9 +1,5 @@
-import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { Upstream, UpstreamClient } from "@fiberkit/upstream"
-import * as Effect from "effect/Effect"
+import { Demo, Upstream, UpstreamClient } from "@fiberkit/upstream"
 import * as Layer from "effect/Layer"
 import { program } from "./program.js"
 
-NodeRuntime.runMain(
-  program.pipe(Effect.provide(Layer.merge(Upstream.layer({ profile: { latencyMs: 20 } }), UpstreamClient.layer)))
-)
+Demo.main(program, Layer.merge(Upstream.layer({ profile: { latencyMs: 20 } }), UpstreamClient.layer))

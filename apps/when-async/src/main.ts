@@ -1,14 +1,9 @@
 import * as NodeContext from "@effect/platform-node/NodeContext"
-import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { Upstream, UpstreamClient } from "@fiberkit/upstream"
-import * as Effect from "effect/Effect"
+import { Demo, Upstream, UpstreamClient } from "@fiberkit/upstream"
 import * as Layer from "effect/Layer"
 import { program } from "./program.js"
 
-NodeRuntime.runMain(
-  program.pipe(
-    Effect.provide(
-      Layer.mergeAll(Upstream.layer({ profile: { latencyMs: 50 } }), UpstreamClient.layer, NodeContext.layer)
-    )
-  )
+Demo.main(
+  program,
+  Layer.mergeAll(Upstream.layer({ profile: { latencyMs: 50 } }), UpstreamClient.layer, NodeContext.layer)
 )

@@ -23,8 +23,7 @@ export const workload: Workload = {
   implementations: {
     "fiberkit TaskGroup.runAll": {
       kind: "fiberkit",
-      run: async (n) =>
-        verify(await Effect.runPromise(TaskGroup.runAll(Array.from({ length: n }, (_, i) => task(i)))), n)
+      run: async (n) => verify(await Effect.runPromise(TaskGroup.runAll(tasks(n))), n)
     },
     "fiberkit TaskGroup.spawn + join": {
       kind: "fiberkit",
