@@ -66,7 +66,7 @@ export const workload: Workload = {
         return guard
       })
     },
-    // An eighth of the waiters: its herd makes 2,000 waiters take 43 s and 3.4 GB, 8,000 would take hours.
+    // An eighth of the waiters: its herd made 2,000 waiters take 43 s and 3.4 GB here; 8,000 would take many minutes.
     "Effect Semaphore, 1/8 of the waiters (wakes every waiter)": {
       kind: "raw-effect",
       run: compare(async () => {
