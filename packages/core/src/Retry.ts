@@ -279,9 +279,8 @@ export const schedule: <E>(self: Policy<E>) => Schedule.Schedule<Step<E>, E> = i
  *   readonly retryAfter: Option.Option<Duration.Duration>
  * }> {}
  *
- * declare const fetchItem: Effect.Effect<string, HttpError>
- *
- * const robust = fetchItem.pipe(
+ * const robust = (fetchItem: Effect.Effect<string, HttpError>) =>
+ *   fetchItem.pipe(
  *   Retry.retry({
  *     base: "100 millis",
  *     cap: "2 seconds",

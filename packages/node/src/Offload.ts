@@ -253,8 +253,8 @@ export const makePool: <I extends Schema.TaggedRequest.All, R = never>(
  *   payload: { rounds: Schema.Number }
  * }) {}
  *
- * declare const pool: Offload.Pool<Hash>
- * const digest = pool.pipe(Offload.run(new Hash({ rounds: 100_000 })), Effect.timeout("2 seconds"))
+ * const digest = (pool: Offload.Pool<Hash>) =>
+ *   pool.pipe(Offload.run(new Hash({ rounds: 100_000 })), Effect.timeout("2 seconds"))
  * ```
  *
  * @since 0.1.0
@@ -299,7 +299,8 @@ export const run: {
  *   return count
  * }
  *
- * Offload.serve(Sieve, { Sieve: ({ limit }) => Effect.sync(() => countPrimes(limit)) })
+ * // Call `start()` at the top level of the worker file (serve throws on the main thread).
+ * export const start = () => Offload.serve(Sieve, { Sieve: ({ limit }) => Effect.sync(() => countPrimes(limit)) })
  * ```
  *
  * @since 0.1.0
@@ -368,8 +369,7 @@ export const makeFunctionPool: (
  * ```ts
  * import { Offload } from "@fiberkit/node"
  *
- * declare const pool: Offload.Pool<Offload.RunFunction>
- * const sum = Offload.call(pool, (a: number, b: number) => a + b, 1, 2)
+ * const sum = (pool: Offload.Pool<Offload.RunFunction>) => Offload.call(pool, (a: number, b: number) => a + b, 1, 2)
  * ```
  *
  * @since 0.1.0
