@@ -114,8 +114,9 @@ export const program = Effect.gen(function*() {
     `   ${
       Exit.isFailure(cut) ? "timed out" : "answered"
     } on connection #${cutConnection}, whose socket was destroyed; ` +
-      `the health check retired ${afterBroken.unhealthy} broken connection and the borrowers were served by ` +
-      `${JSON.stringify(servedBy)}\n`
+      `it was not handed out again (${
+        afterBroken.unhealthy > 0 ? "the health check retired it" : "the idle sweep retired it before any borrow"
+      }); the borrowers were served by ${JSON.stringify(servedBy)}\n`
   )
 
   // 3. Idle connections above min expire.
