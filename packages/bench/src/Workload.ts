@@ -30,6 +30,12 @@ export interface Workload {
   readonly implementations: Readonly<Record<string, Implementation>>
   /** A file in packages/bench/python, run with `python3 FILE SIZE` and printing a Check as JSON. */
   readonly python?: { readonly name: string; readonly file: string }
+  /**
+   * Run the implementations under the tsx loader instead of a pre-bundled plain-node script (the
+   * default). Only for workloads that load TypeScript at run time (e.g. worker-thread entry files);
+   * their peak RSS then includes the loader's ~90 MB.
+   */
+  readonly needsTsx?: boolean
   /** Metric names (from Check.metrics) to show as columns, e.g. "p99 ms". */
   readonly columns?: ReadonlyArray<string>
 }

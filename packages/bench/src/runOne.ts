@@ -1,26 +1,27 @@
 /**
- * Child process: runs one implementation of one workload once and prints one
- * JSON line. Invoked by main.ts: `tsx src/runOne.ts <workload> <implementation> <size>`.
+ * Child process: runs one implementation of one workload once and prints one JSON line.
+ * main.ts normally runs a pre-bundled copy of this per workload (plain node, so peak RSS is the
+ * implementation's own and not the TypeScript loader's); workloads that need
+ * the TypeScript loader run `tsx src/runOneCli.ts <workload> <implementation> <size>` instead.
  */
-import { loadWorkloads } from "./workloads.js"
+import type { Workload } from "./Workload.js"
 
-const [id, name, sizeArg] = process.argv.slice(2)
-const workload = (await loadWorkloads()).find((w) => w.id === id)
-const implementation = workload?.implementations[name ?? ""]
-if (workload === undefined || implementation === undefined) {
-  console.error(`unknown workload/implementation: ${id} / ${name}`)
-  process.exit(2)
+export const runOne = async (workload: Workload, name: string, size: number): Promise<never> => {
+  const implementation = workload.implementations[name]
+  if (implementation === undefined) {
+    console.error(`unknown implementation of ${workload.id}: ${name}`)
+    process.exit(2)
+  }
+  const start = performance.now()
+  let result
+  try {
+    result = await implementation.run(size)
+  } catch (error) {
+    result = { ok: false, detail: `threw: ${String(error)}` }
+  }
+  const ms = performance.now() - start
+  // maxRSS is in kilobytes and covers the whole life of this process.
+  const peakRssMb = process.resourceUsage().maxRSS / 1024
+  process.stdout.write(`\n@@result ${JSON.stringify({ ms, peakRssMb, ...result })}\n`)
+  process.exit(0)
 }
-const size = Number(sizeArg)
-const start = performance.now()
-let result
-try {
-  result = await implementation.run(size)
-} catch (error) {
-  result = { ok: false, detail: `threw: ${String(error)}` }
-}
-const ms = performance.now() - start
-// maxRSS is in kilobytes and covers the whole life of this process.
-const peakRssMb = process.resourceUsage().maxRSS / 1024
-process.stdout.write(`\n@@result ${JSON.stringify({ ms, peakRssMb, ...result })}\n`)
-process.exit(0)

@@ -3,9 +3,12 @@ import * as path from "node:path"
 import type { Workload } from "./Workload.js"
 
 /** Every file in src/workloads exports `workload`; adding a file adds a workload. */
-export const loadWorkloads = async (): Promise<Array<Workload>> => {
+export const workloadFiles = (): Array<string> => {
   const dir = path.join(import.meta.dirname, "workloads")
-  const files = fs.readdirSync(dir).filter((f) => f.endsWith(".ts")).sort()
-  const modules = await Promise.all(files.map((f) => import(path.join(dir, f)) as Promise<{ workload: Workload }>))
-  return modules.map((m) => m.workload)
+  return fs.readdirSync(dir).filter((f) => f.endsWith(".ts")).sort().map((f) => path.join(dir, f))
 }
+
+export const loadWorkloads = async (): Promise<Array<Workload & { readonly file: string }>> =>
+  Promise.all(
+    workloadFiles().map(async (file) => ({ ...(await import(file) as { workload: Workload }).workload, file }))
+  )

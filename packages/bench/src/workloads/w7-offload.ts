@@ -94,6 +94,8 @@ const byHand = async (n: number) => {
 
 export const workload: Workload = {
   id: "W7",
+  // Worker threads load their TypeScript entry files through tsx, so the parent runs under tsx too.
+  needsTsx: true,
   title: "CPU jobs (sieve of 300,000) on the main thread vs worker threads",
   size: 400,
   unit: "jobs",
