@@ -25,7 +25,9 @@ const timed = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
 const fetchProfile = (userId: string, query: { user?: string; orders?: string; preferences?: string } = {}) =>
   TaskGroup.run((group) =>
     Effect.gen(function*() {
-      const user = yield* TaskGroup.spawn(group, UpstreamClient.get(`/users/${userId}${query.user ?? ""}`), { label: "user" })
+      const user = yield* TaskGroup.spawn(group, UpstreamClient.get(`/users/${userId}${query.user ?? ""}`), {
+        label: "user"
+      })
       const orders = yield* TaskGroup.spawn(group, UpstreamClient.get(`/users/${userId}/orders${query.orders ?? ""}`), {
         label: "orders"
       })
@@ -69,7 +71,9 @@ export const program = Effect.gen(function*() {
 
   yield* Console.log("2. orders answers 500 after 50 ms while user and preferences would take 2 s")
   yield* upstream.clearStats
-  const second = yield* timed(fetchProfile("2", { user: "?delay=2000", orders: "?fail=500&delay=50", preferences: "?delay=2000" }))
+  const second = yield* timed(
+    fetchProfile("2", { user: "?delay=2000", orders: "?fail=500&delay=50", preferences: "?delay=2000" })
+  )
   const secondStats = yield* upstream.quiescentStats
   const failure = Exit.isFailure(second.exit) ?
     Cause.failures(second.exit.cause).pipe((chunk) => Array.from(chunk).map((e) => e.message).join("; ")) :

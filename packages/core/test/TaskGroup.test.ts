@@ -307,7 +307,10 @@ describe("TaskGroup", () => {
     Effect.gen(function*() {
       const exit = yield* TaskGroup.run(() => Effect.void, { mode: "sometimes" as any }).pipe(Effect.exit)
       assert.isTrue(Exit.isFailure(exit))
-      assert.match(Cause.pretty((exit as Exit.Failure<void, never>).cause), /TaskGroup: mode must be "fail-fast" or "settle", got "sometimes"/)
+      assert.match(
+        Cause.pretty((exit as Exit.Failure<void, never>).cause),
+        /TaskGroup: mode must be "fail-fast" or "settle", got "sometimes"/
+      )
     }))
 
   it.effect("guards recognise groups and tasks", () =>

@@ -14,7 +14,8 @@ export class UserRepo extends Context.Tag("workshop/UserRepo")<UserRepo, {
   readonly find: (id: string) => Effect.Effect<{ readonly id: string; readonly name: string }, UserNotFound>
 }>() {}
 
-export const greet = (id: string) => Effect.map(Effect.flatMap(UserRepo, (repo) => repo.find(id)), (u) => `Hello, ${u.name}!`)
+export const greet = (id: string) =>
+  Effect.map(Effect.flatMap(UserRepo, (repo) => repo.find(id)), (u) => `Hello, ${u.name}!`)
 
 /** Gives up after 5 seconds: the test must prove it without waiting 5 seconds. */
 export const greetWithin5s = (id: string) => greet(id).pipe(Effect.timeout("5 seconds"))
