@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Deadline, InvalidArgument, Limiter, TaskGroup, Timeline } from "@fiberkit/core"
+import { Deadline, InvalidArgument, Limiter, TaskGroup, Timeline, TokenBucket } from "@fiberkit/core"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
@@ -175,11 +175,43 @@ describe("Timeline", () => {
           ["b", 0, 20, "success", ["suspended 0-20"]],
           ["c", 0, 30, "success", ["suspended 0-30"]]
         ])
+        // The Limiter marks each wait for a permit on the waiting fiber's lane: b waits 0-10, c 0-20.
         assert.deepStrictEqual(lanes.map((l) => l.marks), [
           ["0 note begin holding the permit", "10 note end holding the permit"],
-          ["0 note begin holding the permit", "20 note end holding the permit"],
-          ["0 note begin holding the permit", "30 note end holding the permit"]
+          [
+            "0 note begin holding the permit",
+            "0 waiting begin waiting for a permit",
+            "10 waiting end waiting for a permit",
+            "20 note end holding the permit"
+          ],
+          [
+            "0 note begin holding the permit",
+            "0 waiting begin waiting for a permit",
+            "20 waiting end waiting for a permit",
+            "30 note end holding the permit"
+          ]
         ])
+      }))
+
+    it.effect("a TokenBucket marks the wait for a token on the waiting fiber's lane", () =>
+      Effect.gen(function*() {
+        // One token per 100 ms, burst 1: the second caller waits 100 ms for its token.
+        const program = Effect.scoped(Effect.gen(function*() {
+          const bucket = yield* TokenBucket.make({ rate: 1, per: "100 millis", burst: 1 })
+          yield* Effect.forEach(
+            ["first", "second"],
+            (name) => Effect.void.pipe(TokenBucket.withTokens(bucket), Timeline.named(name)),
+            { concurrency: "unbounded" }
+          )
+        }))
+        const [exit, recording] = yield* recorded(program, 200)
+        assert.isTrue(Exit.isSuccess(exit))
+        const byLabel = new Map(recording.lanes.map((l) => [l.label, l]))
+        assert.deepStrictEqual(byLabel.get("first")?.marks, [])
+        assert.deepStrictEqual(
+          byLabel.get("second")?.marks.map((m) => `${m.atMs} ${m.kind} ${m.phase} ${m.label}`),
+          ["0 waiting begin waiting for a token", "100 waiting end waiting for a token"]
+        )
       }))
 
     it.effect("a deadline firing: the group's tasks are interrupted at 50 ms and the root fails then", () =>
@@ -195,6 +227,9 @@ describe("Timeline", () => {
         assert.strictEqual(recording.durationMs, 50)
         const byLabel = new Map(recording.lanes.map((l) => [l.label, l]))
         assert.strictEqual(byLabel.get("main")?.outcome, "failure")
+        // Deadline marks the fiber it interrupts, at the moment it fires.
+        const mainMarks = byLabel.get("main")?.marks.map((m) => `${m.atMs} ${m.kind} ${m.label}`) ?? []
+        assert.isTrue(mainMarks.includes(`50 deadline deadline "whole group" fired`), mainMarks.join("; "))
         assert.match(byLabel.get("main")?.error ?? "", /whole group did not finish within 50ms/)
         for (const name of ["slow-a", "slow-b"]) {
           const lane = byLabel.get(name)!

@@ -17,6 +17,7 @@ import * as Predicate from "effect/Predicate"
 import * as Runtime from "effect/Runtime"
 import type * as Deadline from "../Deadline.js"
 import { InvalidArgumentError } from "../InvalidArgument.js"
+import * as timeline from "./timeline.js"
 import * as validate from "./validate.js"
 
 /** @internal */
@@ -292,6 +293,7 @@ const runInline = <A, E, R>(
       const onFire = () => {
         if (timedOut) return
         timedOut = true
+        timeline.unsafeMarkFiber(fiber, `deadline "${deadline.label}" fired`, "deadline")
         fiber.unsafeInterruptAsFork(id)
       }
       const inherited = fiber.getFiberRef(currentStack)
@@ -361,6 +363,7 @@ const runWithin = <A, E, R>(
       const onFire = () => {
         if (timedOut) return
         timedOut = true
+        timeline.unsafeMarkFiber(child, `deadline "${deadline.label}" fired`, "deadline")
         child.unsafeInterruptAsFork(parentId)
         if (cleanup === "detach" && !resumed) {
           resumed = true

@@ -8,6 +8,7 @@ import * as Predicate from "effect/Predicate"
 import type * as Scope from "effect/Scope"
 import { InvalidArgumentError } from "../InvalidArgument.js"
 import type * as Limiter from "../Limiter.js"
+import * as timeline from "./timeline.js"
 import * as validate from "./validate.js"
 
 /** @internal */
@@ -186,6 +187,11 @@ export class LimiterImpl implements Limiter.Limiter {
 
   /** Suspends until the permits are handed over; on interruption gives back whatever it held. */
   wait(n: number, operation: string): Effect.Effect<void, InvalidArgumentError> {
+    // A phase on the fiber's timeline lane while it waits (free when no Timeline recording is on).
+    return timeline.unsafePhase(this.suspendUntilGranted(n, operation), "waiting for a permit", "waiting")
+  }
+
+  suspendUntilGranted(n: number, operation: string): Effect.Effect<void, InvalidArgumentError> {
     return Effect.async<void, InvalidArgumentError>((resume) => {
       const node = this.enqueue(n, operation)
       node.resume = resume

@@ -11,6 +11,7 @@ import * as Predicate from "effect/Predicate"
 import * as Scope from "effect/Scope"
 import { InvalidArgumentError } from "../InvalidArgument.js"
 import type * as TokenBucket from "../TokenBucket.js"
+import * as timeline from "./timeline.js"
 import * as validate from "./validate.js"
 
 /** @internal */
@@ -337,6 +338,11 @@ export class TokenBucketImpl implements TokenBucket.TokenBucket {
 
   /** Suspends until `node` is admitted (or failed); on interruption it costs nothing. */
   wait(node: Waiter) {
+    // A phase on the fiber's timeline lane while it waits (free when no Timeline recording is on).
+    return timeline.unsafePhase(this.suspendUntilAdmitted(node), "waiting for a token", "waiting")
+  }
+
+  suspendUntilAdmitted(node: Waiter) {
     return Effect.async<void, TokenBucket.TokenBucketClosedError | InvalidArgumentError>((resume) => {
       if (node.outcome !== undefined) resume(node.outcome)
       else node.resume = resume

@@ -15,6 +15,7 @@ import * as Queue from "effect/Queue"
 import type * as Scope from "effect/Scope"
 import type { InvalidArgumentError } from "../InvalidArgument.js"
 import type * as WorkQueue from "../WorkQueue.js"
+import * as timeline from "./timeline.js"
 import * as validate from "./validate.js"
 
 /** @internal */
@@ -492,7 +493,11 @@ const offerImpl = <A, E, M extends WorkQueue.FailureMode>(
     queue.accepted()
     return Effect.void
   }
-  return Effect.flatMap(queue.waitForRoom(woken), () => offerImpl(queue, item, true))
+  // The producer's timeline lane shows the backpressure wait (free when no Timeline recording is on).
+  return Effect.flatMap(
+    timeline.unsafePhase(queue.waitForRoom(woken), "queued: waiting for room", "queued"),
+    () => offerImpl(queue, item, true)
+  )
 }
 
 /** @internal */
