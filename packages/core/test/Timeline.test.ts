@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Deadline, InvalidArgument, Limiter, TaskGroup, Timeline, TokenBucket } from "@fiberkit/core"
+import { Deadline, InvalidArgument, Limiter, Retry, TaskGroup, Timeline, TokenBucket } from "@fiberkit/core"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
@@ -212,6 +212,23 @@ describe("Timeline", () => {
           byLabel.get("second")?.marks.map((m) => `${m.atMs} ${m.kind} ${m.phase} ${m.label}`),
           ["0 waiting begin waiting for a token", "100 waiting end waiting for a token"]
         )
+      }))
+
+    it.effect("Retry marks each backoff on the retrying fiber's lane", () =>
+      Effect.gen(function*() {
+        let calls = 0
+        const flaky = Effect.suspend(() => ++calls < 3 ? Effect.fail("busy" as const) : Effect.succeed(calls))
+        const program = flaky.pipe(
+          Retry.retry({ base: "10 millis", factor: 2, jitter: "none", maxAttempts: 5 }),
+          Timeline.named("caller")
+        )
+        const [exit, recording] = yield* recorded(program, 100)
+        assert.isTrue(Exit.isSuccess(exit))
+        const caller = recording.lanes.find((l) => l.label === "caller")!
+        assert.deepStrictEqual(caller.marks.map((m) => `${m.atMs} ${m.kind} ${m.label}`), [
+          "0 backoff retry backoff 10ms after attempt 1",
+          "10 backoff retry backoff 20ms after attempt 2"
+        ])
       }))
 
     it.effect("a deadline firing: the group's tasks are interrupted at 50 ms and the root fails then", () =>

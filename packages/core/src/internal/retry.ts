@@ -13,6 +13,7 @@ import * as ScheduleDecision from "effect/ScheduleDecision"
 import * as ScheduleInterval from "effect/ScheduleInterval"
 import { InvalidArgumentError } from "../InvalidArgument.js"
 import type * as Retry from "../Retry.js"
+import * as timeline from "./timeline.js"
 import * as validate from "./validate.js"
 
 /** @internal */
@@ -270,6 +271,16 @@ export const schedule = <E>(self: Retry.Policy<E>): Schedule.Schedule<Retry.Step
   })
 }
 
+const markBackoff = <E>(step: Retry.Step<E>): Effect.Effect<void> =>
+  Effect.withFiberRuntime((fiber) => {
+    timeline.unsafeMarkFiber(
+      fiber,
+      `retry backoff ${Duration.format(step.delay)} after attempt ${step.attempts}`,
+      "backoff"
+    )
+    return Effect.void
+  })
+
 /** @internal */
 export const retry = dual<
   <E>(
@@ -289,12 +300,17 @@ export const retry = dual<
       if (Either.isLeft(made)) return Effect.fail(made.left)
       const p = made.right as PolicyImpl<E>
       const onRetry = p.onRetry
-      const steps = onRetry === undefined ?
-        schedule(p) :
-        Schedule.tapOutput(
-          schedule(p),
-          (step) => step.verdict === "retry" ? onRetry(step as Retry.RetryEvent<E>) : Effect.void
-        )
+      // Each backoff is a mark on the retrying fiber's timeline lane (free when no recording is on).
+      const steps = Schedule.tapOutput(
+        schedule(p),
+        (step) =>
+          step.verdict === "retry" ?
+            Effect.zipRight(
+              markBackoff(step),
+              onRetry === undefined ? Effect.void : onRetry(step as Retry.RetryEvent<E>)
+            ) :
+            Effect.void
+      )
       return Effect.retryOrElse(
         self,
         steps,
