@@ -284,14 +284,9 @@ export const run = <A, E, R, M extends TaskGroup.Mode = "fail-fast">(
             return Effect.as(joinGroup(group), bodyExit.value) as Effect.Effect<A, E>
           }
           const interruptedByGroup = group.state === "failing" && Cause.isInterruptedOnly(bodyExit.cause)
-          if (!interruptedByGroup && group.state === "open") {
-            // The body itself failed: like asyncio, its remaining tasks are cancelled.
-            group.state = "failing"
-            for (const task of Array.from(group.running)) {
-              if (task.fiber !== undefined) timeline.markInterruptedByGroup(task.fiber, group.label)
-              task.fiber?.unsafeInterruptAsFork(group.interruptor)
-            }
-          }
+          // The body itself failed: like asyncio, its remaining tasks are cancelled
+          // (onFailFast is cleared above, so this does not touch the finished body).
+          if (!interruptedByGroup && group.state === "open") group.failFast()
           return Effect.flatMap(group.awaitIdle(), () => {
             group.state = "closed"
             const tasks = group.mode === "fail-fast" ? group.failureCause() : Cause.empty
