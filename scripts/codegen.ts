@@ -1,6 +1,6 @@
 /**
  * `pnpm codegen`: keeps the generated files honest, as Effect's own codegen does.
- *   - packages/{core,node}/src/index.ts re-export every public (PascalCase) module as a namespace;
+ *   - packages/{core,node,redis}/src/index.ts re-export every public (PascalCase) module as a namespace;
  *   - tsconfig.json references every package and app, so `pnpm check` covers a new app without an edit.
  * `pnpm codegen --check` fails when a generated file is out of date (CI runs it through lint).
  */
@@ -18,7 +18,7 @@ const write = (file: string, content: string) => {
   else fs.writeFileSync(file, content)
 }
 
-for (const pkg of ["core", "node"]) {
+for (const pkg of ["core", "node", "redis"]) {
   const src = path.join(root, "packages", pkg, "src")
   if (!fs.existsSync(src)) continue
   const modules = fs.readdirSync(src)
