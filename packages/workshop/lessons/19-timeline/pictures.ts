@@ -1,30 +1,18 @@
 /**
- * Regenerates the pictures the README embeds (pictures/*.svg and *.txt):
- *   pnpm --filter @fiberkit/workshop exec tsx lessons/19-timeline/pictures.ts
+ * The runs the README draws (pictures/*.svg and *.txt). Regenerate with
+ *   pnpm --filter @fiberkit/workshop pictures 19
  * The herd and the leak run under the TestClock, so their pictures are the same
- * on every machine; the blocked loop needs real CPU time and a real event loop,
- * so its pictures are a live run (the shape repeats, the milliseconds vary).
+ * on every machine (test/pictures.test.ts keeps them up to date); the blocked
+ * loop needs real CPU time and a real event loop, so its pictures are a live
+ * run (the shape repeats, the milliseconds vary).
  */
 import { TaskGroup, Timeline } from "@fiberkit/core"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
-import * as TestClock from "effect/TestClock"
-import * as TestContext from "effect/TestContext"
-import * as fs from "node:fs"
-import * as path from "node:path"
+import type { Picture } from "../_shared/pictures.js"
 import { loadOnce, processInSlices, withPoller } from "./solution.js"
-
-const dir = path.join(import.meta.dirname, "pictures")
-
-const underTestClock = <A, E>(self: Effect.Effect<A, E>, label: string) =>
-  Effect.gen(function*() {
-    const fiber = yield* Effect.fork(Timeline.recordExit(self, { label }))
-    yield* TestClock.adjust("1 second")
-    const [, recording] = yield* Fiber.join(fiber)
-    return recording
-  }).pipe(Effect.provide(TestContext.TestContext))
 
 // The fetch is drawn as a region on the lane that runs it: six regions in the broken run, one in the fixed.
 const fetchConfig = Effect.as(Effect.sleep("100 millis"), "config").pipe(Timeline.phase("GET /config", "note"))
@@ -78,37 +66,43 @@ const loop = <E>(worker: Effect.Effect<unknown, E>) =>
 const loopBroken = loop(Effect.sync(() => items.map(spin)).pipe(Timeline.named("worker")))
 const loopFixed = loop(processInSlices(items, spin, 20).pipe(Timeline.named("worker")))
 
-const write = (name: string, title: string, recording: Timeline.Recording) => {
-  fs.writeFileSync(path.join(dir, `${name}.svg`), Timeline.toSvg(recording, { title }))
-  fs.writeFileSync(path.join(dir, `${name}.txt`), Timeline.toText(recording, { width: 90 }) + "\n")
-  console.log(`wrote pictures/${name}.svg and .txt`)
-}
-
-fs.mkdirSync(dir, { recursive: true })
-const run = async () => {
-  write(
-    "herd-broken",
-    "The herd, broken: six workers, six fetches",
-    await Effect.runPromise(underTestClock(herdBroken, "herd (broken)"))
-  )
-  write(
-    "herd-fixed",
-    "The herd, fixed: one fetch, five waiters",
-    await Effect.runPromise(underTestClock(herdFixed, "herd (fixed)"))
-  )
-  write(
-    "leak-broken",
-    "The leak, broken: forkDaemon",
-    await Effect.runPromise(underTestClock(leakBroken, "leak (broken)"))
-  )
-  write(
-    "leak-fixed",
-    "The leak, fixed: an owned poller",
-    await Effect.runPromise(underTestClock(leakFixed, "leak (fixed)"))
-  )
-  const [, broken] = await Effect.runPromise(Timeline.record(loopBroken, { label: "blocked loop (broken)" }))
-  write("loop-broken", "The blocked loop, broken: one 30 ms run", broken)
-  const [, fixed] = await Effect.runPromise(Timeline.record(loopFixed, { label: "blocked loop (fixed)" }))
-  write("loop-fixed", "The blocked loop, fixed: 15 slices", fixed)
-}
-await run()
+export const pictures: ReadonlyArray<Picture> = [
+  {
+    name: "herd-broken",
+    title: "The herd, broken: six workers, six fetches",
+    label: "herd (broken)",
+    program: herdBroken
+  },
+  {
+    name: "herd-fixed",
+    title: "The herd, fixed: one fetch, five waiters",
+    label: "herd (fixed)",
+    program: herdFixed
+  },
+  {
+    name: "leak-broken",
+    title: "The leak, broken: forkDaemon",
+    label: "leak (broken)",
+    program: leakBroken
+  },
+  {
+    name: "leak-fixed",
+    title: "The leak, fixed: an owned poller",
+    label: "leak (fixed)",
+    program: leakFixed
+  },
+  {
+    name: "loop-broken",
+    title: "The blocked loop, broken: one 30 ms run",
+    label: "blocked loop (broken)",
+    program: loopBroken,
+    clock: "live"
+  },
+  {
+    name: "loop-fixed",
+    title: "The blocked loop, fixed: 15 slices",
+    label: "blocked loop (fixed)",
+    program: loopFixed,
+    clock: "live"
+  }
+]
