@@ -22,14 +22,25 @@
  * worker fibers pulling from one iterator: a million items never become a
  * million fibers (asyncio's "creating too many tasks" anti-pattern).
  *
+ * **Beyond one process.** `Limiter<S>` is an interface with pluggable
+ * backends: `make` builds the in-process one (`S = never`), `fromBackend`
+ * wraps any other `Backend` (e.g. `@fiberkit/redis`'s `RedisLimiter`, whose
+ * permits are leases in Redis), and the module functions work on both, adding
+ * the store's error `S` to their error channel. Write a program against a
+ * service tag typed `Limiter<StoreError>`, and `layer` (local) or the store's
+ * layer satisfy it alike: only the `Layer` changes.
+ *
  * @since 0.1.0
  */
 import type * as Cause from "effect/Cause"
+import type * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
 import type * as Inspectable from "effect/Inspectable"
+import type * as Layer from "effect/Layer"
 import type * as Metric from "effect/Metric"
 import type { Pipeable } from "effect/Pipeable"
 import type * as Scope from "effect/Scope"
+import type * as Types from "effect/Types"
 import * as internal from "./internal/limiter.js"
 import type { InvalidArgumentError } from "./InvalidArgument.js"
 
@@ -46,12 +57,62 @@ export const TypeId: unique symbol = internal.TypeId as TypeId
 export type TypeId = typeof TypeId
 
 /**
+ * A limiter whose operations can fail with `S`, the error of the store that
+ * holds its permits: `never` for the in-process limiter of `make`. `S` is
+ * covariant, so a `Limiter<never>` is also a `Limiter<RedisError>`: a program
+ * that asks for the latter runs on either.
+ *
  * @since 0.1.0
  * @category models
  */
-export interface Limiter extends Pipeable, Inspectable.Inspectable {
-  readonly [TypeId]: TypeId
+export interface Limiter<out S = never> extends Pipeable, Inspectable.Inspectable {
+  readonly [TypeId]: Limiter.Variance<S>
   readonly label: string | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export declare namespace Limiter {
+  /**
+   * @since 0.1.0
+   * @category models
+   */
+  export interface Variance<out S> {
+    readonly _S: Types.Covariant<S>
+  }
+}
+
+/**
+ * What a limiter needs from the place its permits live: implement it to run
+ * the same programs over another store (`@fiberkit/redis` does, for Redis),
+ * then wrap it with `fromBackend`. The module functions validate `permits`
+ * (a positive integer) before calling it, run `acquire` so that an
+ * interruption can never lose what it took (see `fromBackend`), and call the
+ * release it returns exactly once.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Backend<out S> {
+  /** Shown in `toString` and available as the limiter's `label`. */
+  readonly label: string | undefined
+  /**
+   * Waits for `permits` (already validated as a positive integer) and succeeds
+   * with the effect that gives them back. Interrupted while waiting, it must
+   * leave nothing held. Fails with `InvalidArgumentError` when `permits`
+   * exceeds the capacity (it could never be served).
+   */
+  readonly acquire: (permits: number) => Effect.Effect<Effect.Effect<void>, S | InvalidArgumentError>
+  /** Takes `permits` only if they are free right now; otherwise fails with `LimiterBusyError`. */
+  readonly tryAcquire: (
+    permits: number
+  ) => Effect.Effect<Effect.Effect<void>, S | InvalidArgumentError | LimiterBusyError>
+  /** Sets the capacity (already validated as a positive integer); see `resize`. */
+  readonly resize: (permits: number) => Effect.Effect<void, S | InvalidArgumentError>
+  /** The counters, as `statistics` returns them. */
+  readonly statistics: Effect.Effect<Statistics, S>
 }
 
 /**
@@ -111,11 +172,11 @@ export interface Metrics {
  * @since 0.1.0
  * @category models
  */
-export interface ForEachOptions {
+export interface ForEachOptions<out S = never> {
   /** Number of worker fibers. Defaults to the limiter's capacity when `limiter` is given. */
   readonly concurrency?: number | undefined
   /** Run every item under one permit of this limiter (a cap shared with other work). */
-  readonly limiter?: Limiter | undefined
+  readonly limiter?: Limiter<S> | undefined
   /** Do not keep the results (constant memory for any input size). */
   readonly discard?: boolean | undefined
 }
@@ -176,7 +237,7 @@ export const LimiterBusyError: new(args: {
  * @since 0.1.0
  * @category guards
  */
-export const isLimiter: (u: unknown) => u is Limiter = internal.isLimiter
+export const isLimiter: (u: unknown) => u is Limiter<unknown> = internal.isLimiter
 
 /**
  * Creates a limiter with `permits` permits. Fails with `InvalidArgumentError`
@@ -197,6 +258,79 @@ export const isLimiter: (u: unknown) => u is Limiter = internal.isLimiter
  * @category constructors
  */
 export const make: (options: Options) => Effect.Effect<Limiter, InvalidArgumentError> = internal.make
+
+/**
+ * A limiter over any `Backend`: the module functions dispatch to it (the
+ * in-process limiter of `make` keeps its own fast path). The acquisition runs
+ * in a child fiber that the caller waits for, so a caller interrupted just as
+ * the backend hands over its permits still gives them back. Throws
+ * `InvalidArgumentError` when `backend` lacks one of its members.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Exit, Scope } from "effect"
+ * import { Limiter } from "@fiberkit/core"
+ *
+ * // A backend in front of an in-process limiter that counts the permits it hands out.
+ * const counting = (local: Limiter.Limiter, counter: { acquired: number }): Limiter.Backend<never> => {
+ *   const acquire = (permits: number) =>
+ *     Effect.gen(function*() {
+ *       const scope = yield* Scope.make()
+ *       yield* Scope.extend(Limiter.acquireScoped(local, permits), scope)
+ *       counter.acquired += permits
+ *       return Scope.close(scope, Exit.void)
+ *     })
+ *   return {
+ *     label: "counting",
+ *     acquire,
+ *     tryAcquire: (permits) =>
+ *       Effect.flatMap(Limiter.statistics(local), ({ available, waiting }) =>
+ *         available >= permits && waiting === 0 ?
+ *           acquire(permits) :
+ *           Effect.fail(new Limiter.LimiterBusyError({ label: "counting", requested: permits, available, waiting }))),
+ *     resize: (permits) => Limiter.resize(local, permits),
+ *     statistics: Limiter.statistics(local)
+ *   }
+ * }
+ *
+ * const program = Effect.gen(function*() {
+ *   const counter = { acquired: 0 }
+ *   const limiter = Limiter.fromBackend(counting(yield* Limiter.make({ permits: 2 }), counter))
+ *   yield* Effect.log("in").pipe(Limiter.withPermits(limiter, 2))
+ *   return counter.acquired // 2
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromBackend: <S>(backend: Backend<S>) => Limiter<S> = internal.fromBackend
+
+/**
+ * A layer with a new in-process limiter for `tag`. The tag may ask for a
+ * `Limiter<E>` with any store error `E`: a local limiter is one too, so the
+ * same program runs on this layer in one process and on a shared store's
+ * layer (e.g. `RedisLimiter.layer`) across many.
+ *
+ * @example
+ * ```ts
+ * import { Context, Effect } from "effect"
+ * import { Limiter } from "@fiberkit/core"
+ *
+ * class StoreError extends Error {}
+ * class Database extends Context.Tag("Database")<Database, Limiter.Limiter<StoreError>>() {}
+ *
+ * const query = Effect.flatMap(Database, (limiter) => Effect.succeed("rows").pipe(Limiter.withPermit(limiter)))
+ * // Effect<string, StoreError | InvalidArgumentError, Database>
+ *
+ * const program = query.pipe(Effect.provide(Limiter.layer(Database, { permits: 10, label: "db" })))
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer: <I, S>(tag: Context.Tag<I, Limiter<S>>, options: Options) => Layer.Layer<I, InvalidArgumentError> =
+  internal.layer
 
 /**
  * Runs an effect while holding `permits` permits, waiting in FIFO order for
@@ -220,10 +354,11 @@ export const make: (options: Options) => Effect.Effect<Limiter, InvalidArgumentE
  * @since 0.1.0
  * @category combinators
  */
-export const withPermits: (
-  self: Limiter,
+export const withPermits: <S>(
+  self: Limiter<S>,
   permits: number
-) => <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | InvalidArgumentError, R> = internal.withPermits
+) => <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | S | InvalidArgumentError, R> =
+  internal.withPermits
 
 /**
  * `withPermits(self, 1)`: `async with semaphore:`.
@@ -243,9 +378,10 @@ export const withPermits: (
  * @since 0.1.0
  * @category combinators
  */
-export const withPermit: (
-  self: Limiter
-) => <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | InvalidArgumentError, R> = internal.withPermit
+export const withPermit: <S>(
+  self: Limiter<S>
+) => <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | S | InvalidArgumentError, R> =
+  internal.withPermit
 
 /**
  * Runs the effect only if `permits` permits are free *now* and nobody is
@@ -269,12 +405,12 @@ export const withPermit: (
  * @since 0.1.0
  * @category combinators
  */
-export const tryWithPermits: (
-  self: Limiter,
+export const tryWithPermits: <S>(
+  self: Limiter<S>,
   permits: number
 ) => <A, E, R>(
   effect: Effect.Effect<A, E, R>
-) => Effect.Effect<A, E | InvalidArgumentError | LimiterBusyError, R> = internal.tryWithPermits
+) => Effect.Effect<A, E | S | InvalidArgumentError | LimiterBusyError, R> = internal.tryWithPermits
 
 /**
  * Takes `permits` permits for the lifetime of the enclosing `Scope` (a
@@ -297,10 +433,10 @@ export const tryWithPermits: (
  * @since 0.1.0
  * @category combinators
  */
-export const acquireScoped: (
-  self: Limiter,
+export const acquireScoped: <S>(
+  self: Limiter<S>,
   permits: number
-) => Effect.Effect<void, InvalidArgumentError, Scope.Scope> = internal.acquireScoped
+) => Effect.Effect<void, S | InvalidArgumentError, Scope.Scope> = internal.acquireScoped
 
 /**
  * Changes the number of permits at runtime. Growing lets queued fibers in at
@@ -322,7 +458,8 @@ export const acquireScoped: (
  * @since 0.1.0
  * @category combinators
  */
-export const resize: (self: Limiter, permits: number) => Effect.Effect<void, InvalidArgumentError> = internal.resize
+export const resize: <S>(self: Limiter<S>, permits: number) => Effect.Effect<void, S | InvalidArgumentError> =
+  internal.resize
 
 /**
  * A snapshot of the limiter's counters.
@@ -342,10 +479,14 @@ export const resize: (self: Limiter, permits: number) => Effect.Effect<void, Inv
  * @since 0.1.0
  * @category getters
  */
-export const statistics: (self: Limiter) => Effect.Effect<Statistics> = internal.statistics
+export const statistics: <S>(self: Limiter<S>) => Effect.Effect<Statistics, S> = internal.statistics
 
 /**
- * `statistics` read synchronously, for progress lines and callbacks.
+ * `statistics` read synchronously, for progress lines and callbacks. Only for
+ * the in-process limiter of `make` (hence `Limiter<never>`): a backend's
+ * counters may be a network round trip away, which no synchronous call can
+ * wait for; use `statistics` there. Throws `InvalidArgumentError` if given a
+ * `fromBackend` limiter anyway.
  *
  * @example
  * ```ts
@@ -358,7 +499,7 @@ export const statistics: (self: Limiter) => Effect.Effect<Statistics> = internal
  * @since 0.1.0
  * @category getters
  */
-export const unsafeStatistics: (self: Limiter) => Statistics = internal.unsafeStatistics
+export const unsafeStatistics: (self: Limiter<never>) => Statistics = internal.unsafeStatistics
 
 /**
  * Applies `f` to every item with at most `concurrency` running at once, and
@@ -383,16 +524,16 @@ export const unsafeStatistics: (self: Limiter) => Statistics = internal.unsafeSt
  * @category combinators
  */
 export const forEach: {
-  <A, B, E, R>(
+  <A, B, E, R, S = never>(
     items: Iterable<A>,
     f: (item: A, index: number) => Effect.Effect<B, E, R>,
-    options: ForEachOptions & { readonly discard: true }
-  ): Effect.Effect<void, E | InvalidArgumentError, R>
-  <A, B, E, R>(
+    options: ForEachOptions<S> & { readonly discard: true }
+  ): Effect.Effect<void, E | S | InvalidArgumentError, R>
+  <A, B, E, R, S = never>(
     items: Iterable<A>,
     f: (item: A, index: number) => Effect.Effect<B, E, R>,
-    options: ForEachOptions
-  ): Effect.Effect<Array<B>, E | InvalidArgumentError, R>
+    options: ForEachOptions<S>
+  ): Effect.Effect<Array<B>, E | S | InvalidArgumentError, R>
 } = internal.forEach
 
 /**

@@ -24,16 +24,27 @@
  *
  * Time is read from Effect's `Clock`, so `TestClock` drives it in tests.
  *
+ * **Beyond one process.** `TokenBucket<S>` is an interface with pluggable
+ * backends: `make` builds the in-process bucket (`S = never`), `fromBackend`
+ * wraps any other `Backend` (e.g. `@fiberkit/redis`'s `RedisTokenBucket`,
+ * shared by every process that uses it), and the module functions work on
+ * both, adding the store's error `S` to their error channel. A program written
+ * against a service tag typed `TokenBucket<StoreError>` runs on `layer` (local)
+ * or on the store's layer: only the `Layer` changes.
+ *
  * @since 0.1.0
  */
 import type * as Cause from "effect/Cause"
+import type * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
 import type * as Inspectable from "effect/Inspectable"
+import type * as Layer from "effect/Layer"
 import type * as Option from "effect/Option"
 import type { Pipeable } from "effect/Pipeable"
 import type * as Scope from "effect/Scope"
 import * as internal from "./internal/tokenBucket.js"
+import * as dispatch from "./internal/tokenBucketBackend.js"
 import type { InvalidArgumentError } from "./InvalidArgument.js"
 
 /**
@@ -49,12 +60,57 @@ export const TypeId: unique symbol = internal.TypeId as TypeId
 export type TypeId = typeof TypeId
 
 /**
+ * A token bucket whose operations can fail with `S`, the error of the store
+ * that holds its tokens: `never` for the in-process bucket of `make`. `S` is
+ * covariant (the `out` annotation is what the compiler checks), so a
+ * `TokenBucket<never>` is also a `TokenBucket<RedisError>`: a program that
+ * asks for the latter runs on either.
+ *
  * @since 0.1.0
  * @category models
  */
-export interface TokenBucket extends Pipeable, Inspectable.Inspectable {
+// S is phantom: the `out` annotation alone makes the compiler keep `TokenBucket<E1>` and `TokenBucket<E2>` apart.
+// eslint-disable-next-line @typescript-eslint/no-unused-vars
+export interface TokenBucket<out S = never> extends Pipeable, Inspectable.Inspectable {
   readonly [TypeId]: TypeId
   readonly label: string | undefined
+}
+
+/**
+ * What a bucket needs from the place its tokens live: implement it to run the
+ * same programs over another store (`@fiberkit/redis` does, for Redis), then
+ * wrap it with `fromBackend`. The module functions check what they can
+ * before calling it (a given `cost` is a finite number above 0, a pause a
+ * finite duration of at least 0, `reconfigure` options an object); the
+ * backend checks the rest against its configuration.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Backend<out S> {
+  /** Shown in `toString` and available as the bucket's `label`. */
+  readonly label: string | undefined
+  /**
+   * Waits until `cost` tokens are taken: `undefined` means the bucket's default
+   * cost; a number is already validated as positive, the backend checks it
+   * against its burst. Interrupted while waiting, it must consume nothing.
+   */
+  readonly take: (cost: number | undefined) => Effect.Effect<void, S | InvalidArgumentError | TokenBucketClosedError>
+  /**
+   * `take`, then runs the effect, also holding one of `maxConcurrent` slots
+   * while it runs (and giving it back however it ends); `cost` as for `take`.
+   */
+  readonly withTokens: (
+    cost: number | undefined
+  ) => <A, E, R>(
+    effect: Effect.Effect<A, E, R>
+  ) => Effect.Effect<A, E | S | InvalidArgumentError | TokenBucketClosedError, R>
+  /** Admits nothing for `millis` (already validated: finite, at least 0); see `pause`. */
+  readonly pause: (millis: number) => Effect.Effect<void, S>
+  /** See `reconfigure`; the backend validates the fields. */
+  readonly reconfigure: (options: Reconfigure) => Effect.Effect<void, S | InvalidArgumentError>
+  /** The counters, as `statistics` returns them. */
+  readonly statistics: Effect.Effect<Statistics, S>
 }
 
 /**
@@ -176,7 +232,7 @@ export const TokenBucketClosedError: new(args: { readonly label: string | undefi
  * @since 0.1.0
  * @category guards
  */
-export const isTokenBucket: (u: unknown) => u is TokenBucket = internal.isTokenBucket
+export const isTokenBucket: (u: unknown) => u is TokenBucket<unknown> = internal.isTokenBucket
 
 /**
  * Creates a bucket that lives as long as the enclosing `Scope`. It starts
@@ -206,6 +262,65 @@ export const isTokenBucket: (u: unknown) => u is TokenBucket = internal.isTokenB
 export const make: (options: Options) => Effect.Effect<TokenBucket, InvalidArgumentError, Scope.Scope> = internal.make
 
 /**
+ * A bucket over any `Backend`: the module functions dispatch to it (the
+ * in-process bucket of `make` keeps its own fast path). Throws
+ * `InvalidArgumentError` when `backend` lacks one of its members.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { TokenBucket } from "@fiberkit/core"
+ *
+ * // A backend in front of an in-process bucket that logs every admission.
+ * const logging = (bucket: TokenBucket.TokenBucket): TokenBucket.Backend<never> => ({
+ *   label: "logging",
+ *   take: (cost) => Effect.zipRight(TokenBucket.take(bucket, cost), Effect.log(`took ${cost ?? "the default cost"}`)),
+ *   withTokens: (cost) => (effect) => TokenBucket.withTokens(bucket, { cost })(Effect.zipRight(Effect.log("admitted"), effect)),
+ *   pause: (millis) => Effect.orDie(TokenBucket.pause(bucket, millis)),
+ *   reconfigure: (options) => TokenBucket.reconfigure(bucket, options),
+ *   statistics: TokenBucket.statistics(bucket)
+ * })
+ *
+ * const program = Effect.scoped(Effect.gen(function*() {
+ *   const bucket = TokenBucket.fromBackend(logging(yield* TokenBucket.make({ rate: 10, burst: 2 })))
+ *   yield* Effect.succeed("called").pipe(TokenBucket.withTokens(bucket))
+ *   return yield* TokenBucket.statistics(bucket) // admitted: 1
+ * }))
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromBackend: <S>(backend: Backend<S>) => TokenBucket<S> = dispatch.fromBackend
+
+/**
+ * A layer with a new in-process bucket for `tag`, living as long as the layer.
+ * The tag may ask for a `TokenBucket<E>` with any store error `E`: a local
+ * bucket is one too, so the same program runs on this layer in one process
+ * and on a shared store's layer (e.g. `RedisTokenBucket.layer`) across many.
+ *
+ * @example
+ * ```ts
+ * import { Context, Effect } from "effect"
+ * import { TokenBucket } from "@fiberkit/core"
+ *
+ * class StoreError extends Error {}
+ * class GitHubQuota extends Context.Tag("GitHubQuota")<GitHubQuota, TokenBucket.TokenBucket<StoreError>>() {}
+ *
+ * const call = Effect.flatMap(GitHubQuota, (bucket) => Effect.succeed("ok").pipe(TokenBucket.withTokens(bucket)))
+ *
+ * const program = call.pipe(Effect.provide(TokenBucket.layer(GitHubQuota, { rate: 4, per: "1 second", burst: 4 })))
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer: <I, S>(
+  tag: Context.Tag<I, TokenBucket<S>>,
+  options: Options
+) => Layer.Layer<I, InvalidArgumentError> = dispatch.layer
+
+/**
  * Waits for tokens (FIFO), then runs the effect; with `maxConcurrent` it also
  * holds one concurrency slot while it runs. Fails with `InvalidArgumentError`
  * at once when the cost is not positive or exceeds the smallest burst (it
@@ -232,12 +347,12 @@ export const make: (options: Options) => Effect.Effect<TokenBucket, InvalidArgum
  * @since 0.1.0
  * @category combinators
  */
-export const withTokens: (
-  self: TokenBucket,
+export const withTokens: <S>(
+  self: TokenBucket<S>,
   options?: CallOptions
 ) => <A, E, R>(
   effect: Effect.Effect<A, E, R>
-) => Effect.Effect<A, E | InvalidArgumentError | TokenBucketClosedError, R> = internal.withTokens
+) => Effect.Effect<A, E | S | InvalidArgumentError | TokenBucketClosedError, R> = dispatch.withTokens
 
 /**
  * Waits until `cost` tokens (default: the bucket's cost) are available and
@@ -258,10 +373,10 @@ export const withTokens: (
  * @since 0.1.0
  * @category combinators
  */
-export const take: (
-  self: TokenBucket,
+export const take: <S>(
+  self: TokenBucket<S>,
   cost?: number
-) => Effect.Effect<void, InvalidArgumentError | TokenBucketClosedError> = internal.take
+) => Effect.Effect<void, S | InvalidArgumentError | TokenBucketClosedError> = dispatch.take
 
 /**
  * Admits nothing for `duration` (for everyone), and starts again from an
@@ -282,14 +397,19 @@ export const take: (
  * @since 0.1.0
  * @category combinators
  */
-export const pause: (self: TokenBucket, duration: Duration.DurationInput) => Effect.Effect<void, InvalidArgumentError> =
-  internal.pause
+export const pause: <S>(
+  self: TokenBucket<S>,
+  duration: Duration.DurationInput
+) => Effect.Effect<void, S | InvalidArgumentError> = dispatch.pause
 
 /**
  * When the effect fails with an error that carries a retry delay (a 429's
  * `Retry-After`), pauses the bucket for that long, then fails as before (so a
  * `retry` around it waits in the bucket, behind the pause). Put it inside
  * `withTokens`, so the pause is in place before the call lets the next one in.
+ * If the pause itself fails (a store that cannot be reached), that is logged
+ * as a warning and the call fails with its own error, which is what the
+ * caller handles.
  *
  * @example
  * ```ts
@@ -316,10 +436,10 @@ export const pause: (self: TokenBucket, duration: Duration.DurationInput) => Eff
  * @since 0.1.0
  * @category combinators
  */
-export const pauseOnRetryAfter: <E>(
-  self: TokenBucket,
+export const pauseOnRetryAfter: <E, S>(
+  self: TokenBucket<S>,
   retryAfter: (error: E) => Option.Option<Duration.DurationInput>
-) => <A, E2 extends E, R>(effect: Effect.Effect<A, E2, R>) => Effect.Effect<A, E2, R> = internal.pauseOnRetryAfter
+) => <A, E2 extends E, R>(effect: Effect.Effect<A, E2, R>) => Effect.Effect<A, E2, R> = dispatch.pauseOnRetryAfter
 
 /**
  * Changes the limits, `maxConcurrent` or default `cost` at runtime. Tokens
@@ -340,8 +460,10 @@ export const pauseOnRetryAfter: <E>(
  * @since 0.1.0
  * @category combinators
  */
-export const reconfigure: (self: TokenBucket, options: Reconfigure) => Effect.Effect<void, InvalidArgumentError> =
-  internal.reconfigure
+export const reconfigure: <S>(
+  self: TokenBucket<S>,
+  options: Reconfigure
+) => Effect.Effect<void, S | InvalidArgumentError> = dispatch.reconfigure
 
 /**
  * A snapshot of the bucket's counters and token levels.
@@ -361,4 +483,4 @@ export const reconfigure: (self: TokenBucket, options: Reconfigure) => Effect.Ef
  * @since 0.1.0
  * @category getters
  */
-export const statistics: (self: TokenBucket) => Effect.Effect<Statistics> = internal.statistics
+export const statistics: <S>(self: TokenBucket<S>) => Effect.Effect<Statistics, S> = dispatch.statistics

@@ -23,11 +23,22 @@
  * item. fiberkit adds the workers, the end-of-input state, the accounting and
  * the shutdown policy.
  *
+ * **Beyond one process.** `WorkQueue<A, E, M, S>` is an interface with
+ * pluggable backends: `make` builds the in-process queue (`S = never`),
+ * `fromBackend` wraps any other `Backend` (e.g. `@fiberkit/redis`'s
+ * `RedisWorkQueue`, where producers and workers in several processes share
+ * one queue), and the module functions work on both, adding the store's error
+ * `S` to their error channel. A program written against a service tag typed
+ * `WorkQueue<A, E, M, StoreError>` runs on `layer` (local) or on the store's
+ * layer: only the `Layer` changes.
+ *
  * @since 0.1.0
  */
 import type * as Cause from "effect/Cause"
+import type * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
 import type * as Inspectable from "effect/Inspectable"
+import type * as Layer from "effect/Layer"
 import type { Pipeable } from "effect/Pipeable"
 import type * as Scope from "effect/Scope"
 import type * as Types from "effect/Types"
@@ -74,13 +85,19 @@ export type ShutdownMode = "drain" | "discard"
 export type FailureOf<M extends FailureMode, E> = M extends "fail-fast" ? E : never
 
 /**
+ * A queue of items `A` whose handler fails with `E`, in failure mode `M`, and
+ * whose operations can fail with `S`, the error of the store that holds the
+ * items: `never` for the in-process queue of `make`. `S` is covariant, so a
+ * `WorkQueue<A, E, M, never>` is also a `WorkQueue<A, E, M, RedisError>`: a
+ * program that asks for the latter runs on either.
+ *
  * @since 0.1.0
  * @category models
  */
-export interface WorkQueue<in out A, out E = never, M extends FailureMode = FailureMode>
+export interface WorkQueue<in out A, out E = never, M extends FailureMode = FailureMode, out S = never>
   extends Pipeable, Inspectable.Inspectable
 {
-  readonly [TypeId]: WorkQueue.Variance<A, E>
+  readonly [TypeId]: WorkQueue.Variance<A, E, S>
   readonly label: string | undefined
   readonly capacity: number
   readonly onFailure: M
@@ -96,9 +113,10 @@ export declare namespace WorkQueue {
    * @since 0.1.0
    * @category models
    */
-  export interface Variance<in out A, out E> {
+  export interface Variance<in out A, out E, out S = never> {
     readonly _A: Types.Invariant<A>
     readonly _E: Types.Covariant<E>
+    readonly _S: Types.Covariant<S>
   }
 }
 
@@ -181,6 +199,31 @@ export interface ShutdownReport<out A> {
 }
 
 /**
+ * What a queue needs from the place its items live: implement it to run the
+ * same programs over another store (`@fiberkit/redis` does, for Redis), then
+ * wrap it with `fromBackend`. The module functions validate the shutdown mode
+ * before calling it; each member has the meaning of the module function of
+ * the same name, plus the store's error `S`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Backend<A, E, M extends FailureMode, S> {
+  readonly label: string | undefined
+  readonly capacity: number
+  readonly onFailure: M
+  readonly onClose: ShutdownMode
+  readonly offer: (item: A) => Effect.Effect<void, WorkQueueClosedError | S>
+  readonly offerAll: (items: Iterable<A>) => Effect.Effect<void, WorkQueueClosedError | S>
+  readonly end: Effect.Effect<void, S>
+  readonly awaitIdle: Effect.Effect<void, FailureOf<M, E> | S>
+  /** `mode` is already validated. */
+  readonly shutdown: (mode: ShutdownMode) => Effect.Effect<ShutdownReport<A>, InvalidArgumentError | S>
+  readonly statistics: Effect.Effect<Statistics, S>
+  readonly failures: Effect.Effect<ReadonlyArray<ItemFailure<A, E>>, S>
+}
+
+/**
  * Offering after `end`, `shutdown` or the scope's close (`reason: "closed"`),
  * or after a fail-fast stop (`reason: "failed"`).
  *
@@ -219,7 +262,7 @@ export const WorkQueueClosedError: new(
  * @since 0.1.0
  * @category guards
  */
-export const isWorkQueue: (u: unknown) => u is WorkQueue<unknown, unknown, FailureMode> = internal.isWorkQueue
+export const isWorkQueue: (u: unknown) => u is WorkQueue<unknown, unknown, FailureMode, unknown> = internal.isWorkQueue
 
 /**
  * Creates the queue and starts its workers for the lifetime of the enclosing
@@ -253,6 +296,83 @@ export const make: <A, E, R, M extends FailureMode>(
 ) => Effect.Effect<WorkQueue<A, E, M>, InvalidArgumentError, Scope.Scope | R> = internal.make
 
 /**
+ * A queue over any `Backend`: the module functions dispatch to it (the
+ * in-process queue of `make` keeps its own fast path). Throws
+ * `InvalidArgumentError` when `backend` lacks one of its members.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { WorkQueue } from "@fiberkit/core"
+ *
+ * // A backend in front of an in-process queue that counts what was offered through it.
+ * const counting = <A, E, M extends WorkQueue.FailureMode>(
+ *   queue: WorkQueue.WorkQueue<A, E, M>,
+ *   counter: { offered: number }
+ * ): WorkQueue.Backend<A, E, M, never> => ({
+ *   label: "counting",
+ *   capacity: queue.capacity,
+ *   onFailure: queue.onFailure,
+ *   onClose: queue.onClose,
+ *   offer: (item) => Effect.tap(WorkQueue.offer(queue, item), () => counter.offered++),
+ *   offerAll: (items) => Effect.forEach(items, (item) => Effect.tap(WorkQueue.offer(queue, item), () => counter.offered++), { discard: true }),
+ *   end: WorkQueue.end(queue),
+ *   awaitIdle: WorkQueue.awaitIdle(queue),
+ *   shutdown: (mode) => WorkQueue.shutdown(queue, mode),
+ *   statistics: WorkQueue.statistics(queue),
+ *   failures: WorkQueue.failures(queue)
+ * })
+ *
+ * const program = Effect.scoped(Effect.gen(function*() {
+ *   const counter = { offered: 0 }
+ *   const local = yield* WorkQueue.make({
+ *     capacity: 10, workers: 2, handler: (n: number) => Effect.log(n), onFailure: "collect", onClose: "drain"
+ *   })
+ *   const queue = WorkQueue.fromBackend(counting(local, counter))
+ *   yield* WorkQueue.offerAll(queue, [1, 2, 3])
+ *   yield* WorkQueue.awaitIdle(queue)
+ *   return counter.offered // 3
+ * }))
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromBackend: <A, E, M extends FailureMode, S>(backend: Backend<A, E, M, S>) => WorkQueue<A, E, M, S> =
+  internal.fromBackend
+
+/**
+ * A layer with a new in-process queue (and its workers) for `tag`, living as
+ * long as the layer. The tag may ask for a `WorkQueue<A, E, M, S>` with any
+ * store error `S`: a local queue is one too, so the same program runs on this
+ * layer in one process and on a shared store's layer (e.g.
+ * `RedisWorkQueue.layer`) across many.
+ *
+ * @example
+ * ```ts
+ * import { Context, Effect } from "effect"
+ * import { WorkQueue } from "@fiberkit/core"
+ *
+ * class StoreError extends Error {}
+ * class Jobs extends Context.Tag("Jobs")<Jobs, WorkQueue.WorkQueue<string, never, "collect", StoreError>>() {}
+ *
+ * const produce = Effect.flatMap(Jobs, (jobs) =>
+ *   Effect.zipRight(WorkQueue.offerAll(jobs, ["a", "b"]), WorkQueue.awaitIdle(jobs)))
+ *
+ * const program = produce.pipe(Effect.provide(WorkQueue.layer(Jobs, {
+ *   capacity: 100, workers: 4, handler: (job: string) => Effect.log(job), onFailure: "collect", onClose: "drain"
+ * })))
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer: <I, A, E, M extends FailureMode, S, R>(
+  tag: Context.Tag<I, WorkQueue<A, E, M, S>>,
+  options: Options<A, E, R, M>
+) => Layer.Layer<I, InvalidArgumentError, Exclude<R, Scope.Scope>> = internal.layer
+
+/**
  * Adds one item, waiting while the queue is full (backpressure). Fails with
  * `WorkQueueClosedError` once the input has ended or the queue has stopped.
  * Interrupting a waiting offer withdraws the item: it is not counted, and no
@@ -276,8 +396,10 @@ export const make: <A, E, R, M extends FailureMode>(
  * @category combinators
  */
 export const offer: {
-  <A>(item: A): <E, M extends FailureMode>(self: WorkQueue<A, E, M>) => Effect.Effect<void, WorkQueueClosedError>
-  <A, E, M extends FailureMode>(self: WorkQueue<A, E, M>, item: A): Effect.Effect<void, WorkQueueClosedError>
+  <A>(
+    item: A
+  ): <E, M extends FailureMode, S>(self: WorkQueue<A, E, M, S>) => Effect.Effect<void, WorkQueueClosedError | S>
+  <A, E, M extends FailureMode, S>(self: WorkQueue<A, E, M, S>, item: A): Effect.Effect<void, WorkQueueClosedError | S>
 } = internal.offer
 
 /**
@@ -303,10 +425,13 @@ export const offer: {
  * @category combinators
  */
 export const offerAll: {
-  <A>(items: Iterable<A>): <E, M extends FailureMode>(
-    self: WorkQueue<A, E, M>
-  ) => Effect.Effect<void, WorkQueueClosedError>
-  <A, E, M extends FailureMode>(self: WorkQueue<A, E, M>, items: Iterable<A>): Effect.Effect<void, WorkQueueClosedError>
+  <A>(items: Iterable<A>): <E, M extends FailureMode, S>(
+    self: WorkQueue<A, E, M, S>
+  ) => Effect.Effect<void, WorkQueueClosedError | S>
+  <A, E, M extends FailureMode, S>(
+    self: WorkQueue<A, E, M, S>,
+    items: Iterable<A>
+  ): Effect.Effect<void, WorkQueueClosedError | S>
 } = internal.offerAll
 
 /**
@@ -331,7 +456,7 @@ export const offerAll: {
  * @since 0.1.0
  * @category combinators
  */
-export const end: <A, E, M extends FailureMode>(self: WorkQueue<A, E, M>) => Effect.Effect<void> = internal.end
+export const end: <A, E, M extends FailureMode, S>(self: WorkQueue<A, E, M, S>) => Effect.Effect<void, S> = internal.end
 
 /**
  * asyncio's `queue.join()`: waits until every item offered so far has been
@@ -356,9 +481,9 @@ export const end: <A, E, M extends FailureMode>(self: WorkQueue<A, E, M>) => Eff
  * @since 0.1.0
  * @category combinators
  */
-export const awaitIdle: <A, E, M extends FailureMode>(
-  self: WorkQueue<A, E, M>
-) => Effect.Effect<void, FailureOf<M, E>> = internal.awaitIdle
+export const awaitIdle: <A, E, M extends FailureMode, S>(
+  self: WorkQueue<A, E, M, S>
+) => Effect.Effect<void, FailureOf<M, E> | S> = internal.awaitIdle
 
 /**
  * Ends the input and stops the workers, in the mode you choose, then reports
@@ -388,13 +513,13 @@ export const awaitIdle: <A, E, M extends FailureMode>(
  * @category combinators
  */
 export const shutdown: {
-  (mode: ShutdownMode): <A, E, M extends FailureMode>(
-    self: WorkQueue<A, E, M>
-  ) => Effect.Effect<ShutdownReport<A>, InvalidArgumentError>
-  <A, E, M extends FailureMode>(
-    self: WorkQueue<A, E, M>,
+  (mode: ShutdownMode): <A, E, M extends FailureMode, S>(
+    self: WorkQueue<A, E, M, S>
+  ) => Effect.Effect<ShutdownReport<A>, InvalidArgumentError | S>
+  <A, E, M extends FailureMode, S>(
+    self: WorkQueue<A, E, M, S>,
     mode: ShutdownMode
-  ): Effect.Effect<ShutdownReport<A>, InvalidArgumentError>
+  ): Effect.Effect<ShutdownReport<A>, InvalidArgumentError | S>
 } = internal.shutdown
 
 /**
@@ -416,7 +541,7 @@ export const shutdown: {
  * @since 0.1.0
  * @category getters
  */
-export const statistics: <A, E, M extends FailureMode>(self: WorkQueue<A, E, M>) => Effect.Effect<Statistics> =
+export const statistics: <A, E, M extends FailureMode, S>(self: WorkQueue<A, E, M, S>) => Effect.Effect<Statistics, S> =
   internal.statistics
 
 /**
@@ -444,6 +569,6 @@ export const statistics: <A, E, M extends FailureMode>(self: WorkQueue<A, E, M>)
  * @since 0.1.0
  * @category getters
  */
-export const failures: <A, E, M extends FailureMode>(
-  self: WorkQueue<A, E, M>
-) => Effect.Effect<ReadonlyArray<ItemFailure<A, E>>> = internal.failures
+export const failures: <A, E, M extends FailureMode, S>(
+  self: WorkQueue<A, E, M, S>
+) => Effect.Effect<ReadonlyArray<ItemFailure<A, E>>, S> = internal.failures

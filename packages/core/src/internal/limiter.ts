@@ -1,18 +1,24 @@
+import type * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Inspectable from "effect/Inspectable"
+import * as Layer from "effect/Layer"
 import * as Metric from "effect/Metric"
 import { pipeArguments } from "effect/Pipeable"
 import * as Predicate from "effect/Predicate"
 import type * as Scope from "effect/Scope"
 import { InvalidArgumentError } from "../InvalidArgument.js"
 import type * as Limiter from "../Limiter.js"
+import * as backendInternal from "./backend.js"
 import * as timeline from "./timeline.js"
 import * as validate from "./validate.js"
 
 /** @internal */
 export const TypeId: Limiter.TypeId = Symbol.for("@fiberkit/core/Limiter") as Limiter.TypeId
+
+// S is phantom: it only says which store errors the module functions can fail with.
+const variance: Limiter.Limiter.Variance<never> = { _S: (_: never) => _ }
 
 const WAITING = 0
 const GRANTED = 1
@@ -73,7 +79,7 @@ const noTags: ReadonlyArray<never> = []
 
 /** @internal */
 export class LimiterImpl implements Limiter.Limiter {
-  readonly [TypeId]: Limiter.TypeId = TypeId
+  readonly [TypeId] = variance
   capacity: number
   inFlight = 0
   peakInFlight = 0
@@ -243,9 +249,51 @@ const checkPermits = (self: LimiterImpl, operation: string, n: unknown): Invalid
 }
 
 /** @internal */
-export const isLimiter = (u: unknown): u is Limiter.Limiter => Predicate.hasProperty(u, TypeId)
+export const isLimiter = (u: unknown): u is Limiter.Limiter<unknown> => Predicate.hasProperty(u, TypeId)
 
-const impl = (self: Limiter.Limiter): LimiterImpl => self as LimiterImpl
+/**
+ * A limiter whose permits live somewhere else (another process, a shared
+ * store): every operation goes through its `Backend`.
+ *
+ * @internal
+ */
+export class BackendLimiter<S> implements Limiter.Limiter<S> {
+  readonly [TypeId]: Limiter.Limiter.Variance<S> = variance
+  readonly label: string | undefined
+
+  constructor(readonly backend: Limiter.Backend<S>) {
+    this.label = backend.label
+  }
+
+  pipe() {
+    return pipeArguments(this, arguments)
+  }
+  toJSON() {
+    // Its counters are behind an Effect (a network round trip, perhaps): read them with `statistics`.
+    return { _id: "Limiter", label: this.label, backend: "custom" }
+  }
+  toString() {
+    return Inspectable.format(this.toJSON())
+  }
+  [Inspectable.NodeInspectSymbol]() {
+    return this.toJSON()
+  }
+}
+
+/** @internal */
+export const fromBackend = <S>(backend: Limiter.Backend<S>): Limiter.Limiter<S> => {
+  const problem = backendInternal.check(
+    "Limiter.fromBackend",
+    backend,
+    ["acquire", "tryAcquire", "resize"],
+    ["statistics"]
+  )
+  if (problem !== undefined) throw problem
+  return new BackendLimiter(backend)
+}
+
+const backendOf = <S>(self: Limiter.Limiter<S>, operation: string): Limiter.Backend<S> | InvalidArgumentError =>
+  self instanceof BackendLimiter ? self.backend : backendInternal.notOurs(operation, "Limiter", self)
 
 /** @internal */
 export const make = (options: Limiter.Options): Effect.Effect<Limiter.Limiter, InvalidArgumentError> =>
@@ -260,10 +308,44 @@ export const make = (options: Limiter.Options): Effect.Effect<Limiter.Limiter, I
   })
 
 /** @internal */
+export const layer = <I, S>(
+  tag: Context.Tag<I, Limiter.Limiter<S>>,
+  options: Limiter.Options
+): Layer.Layer<I, InvalidArgumentError> => Layer.effect(tag, make(options))
+
+/**
+ * `withPermits` and `tryWithPermits` over a backend: the permits are validated
+ * here, taken through `take` (so that an interruption cannot lose them) and
+ * given back exactly once when the effect ends.
+ */
+const withBackendPermits = <S, A, E, R, E2>(
+  self: Limiter.Limiter<S>,
+  permits: number,
+  operation: string,
+  take: (backend: Limiter.Backend<S>) => Effect.Effect<Effect.Effect<void>, E2>,
+  effect: Effect.Effect<A, E, R>
+): Effect.Effect<A, E | E2 | InvalidArgumentError, R> =>
+  Effect.uninterruptibleMask((restore) =>
+    Effect.suspend((): Effect.Effect<A, E | E2 | InvalidArgumentError, R> => {
+      const backend = backendOf(self, operation)
+      if (backend instanceof InvalidArgumentError) return Effect.fail(backend)
+      const problem = validate.firstProblem(validate.positiveInteger(operation, "permits", permits))
+      if (problem !== undefined) return Effect.fail(problem)
+      return Effect.flatMap(
+        backendInternal.acquire(take(backend), restore),
+        (release) => Effect.ensuring(restore(effect), release)
+      )
+    })
+  )
+
+/** @internal */
 export const withPermits =
-  (self: Limiter.Limiter, permits: number) =>
-  <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | InvalidArgumentError, R> => {
-    const limiter = impl(self)
+  <S>(self: Limiter.Limiter<S>, permits: number) =>
+  <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | S | InvalidArgumentError, R> => {
+    if (!(self instanceof LimiterImpl)) {
+      return withBackendPermits(self, permits, "Limiter.withPermits", (backend) => backend.acquire(permits), effect)
+    }
+    const limiter = self
     const release = Effect.sync(() => limiter.release(permits))
     return Effect.uninterruptibleMask((restore) =>
       Effect.suspend(() => {
@@ -279,7 +361,7 @@ export const withPermits =
   }
 
 /** @internal */
-export const withPermit = (self: Limiter.Limiter) => withPermits(self, 1)
+export const withPermit = <S>(self: Limiter.Limiter<S>) => withPermits(self, 1)
 
 /** @internal */
 export class LimiterBusyError extends Data.TaggedError("LimiterBusyError")<{
@@ -296,11 +378,14 @@ export class LimiterBusyError extends Data.TaggedError("LimiterBusyError")<{
 }
 
 /** @internal */
-export const tryWithPermits = (self: Limiter.Limiter, permits: number) =>
+export const tryWithPermits = <S>(self: Limiter.Limiter<S>, permits: number) =>
 <A, E, R>(
   effect: Effect.Effect<A, E, R>
-): Effect.Effect<A, E | InvalidArgumentError | Limiter.LimiterBusyError, R> => {
-  const limiter = impl(self)
+): Effect.Effect<A, E | S | InvalidArgumentError | Limiter.LimiterBusyError, R> => {
+  if (!(self instanceof LimiterImpl)) {
+    return withBackendPermits(self, permits, "Limiter.tryWithPermits", (backend) => backend.tryAcquire(permits), effect)
+  }
+  const limiter = self
   const release = Effect.sync(() => limiter.release(permits))
   return Effect.uninterruptibleMask((restore) =>
     Effect.suspend((): Effect.Effect<A, E | InvalidArgumentError | Limiter.LimiterBusyError, R> => {
@@ -320,19 +405,34 @@ export const tryWithPermits = (self: Limiter.Limiter, permits: number) =>
 }
 
 /** @internal */
-export const acquireScoped = (
-  self: Limiter.Limiter,
+export const acquireScoped = <S>(
+  self: Limiter.Limiter<S>,
   permits: number
-): Effect.Effect<void, InvalidArgumentError, Scope.Scope> => {
-  const limiter = impl(self)
+): Effect.Effect<void, S | InvalidArgumentError, Scope.Scope> => {
+  const operation = "Limiter.acquireScoped"
+  if (!(self instanceof LimiterImpl)) {
+    return Effect.uninterruptibleMask((restore) =>
+      Effect.suspend(() => {
+        const backend = backendOf(self, operation)
+        if (backend instanceof InvalidArgumentError) return Effect.fail(backend)
+        const problem = validate.firstProblem(validate.positiveInteger(operation, "permits", permits))
+        if (problem !== undefined) return Effect.fail(problem)
+        return Effect.flatMap(
+          backendInternal.acquire(backend.acquire(permits), restore),
+          (release) => Effect.addFinalizer(() => release)
+        )
+      })
+    )
+  }
+  const limiter = self
   const release = Effect.sync(() => limiter.release(permits))
   // Not acquireReleaseInterruptible: its release would also run when the acquisition failed.
   return Effect.uninterruptibleMask((restore) =>
     Effect.suspend(() => {
-      const problem = checkPermits(limiter, "Limiter.acquireScoped", permits)
+      const problem = checkPermits(limiter, operation, permits)
       if (problem !== undefined) return Effect.fail(problem)
       return Effect.zipRight(
-        restore(limiter.acquire(permits, "Limiter.acquireScoped")),
+        restore(limiter.acquire(permits, operation)),
         Effect.addFinalizer(() => release)
       )
     })
@@ -340,23 +440,41 @@ export const acquireScoped = (
 }
 
 /** @internal */
-export const resize = (self: Limiter.Limiter, permits: number): Effect.Effect<void, InvalidArgumentError> =>
+export const resize = <S>(self: Limiter.Limiter<S>, permits: number): Effect.Effect<void, S | InvalidArgumentError> =>
   Effect.suspend(() => {
     const problem = validate.firstProblem(validate.positiveInteger("Limiter.resize", "permits", permits))
     if (problem !== undefined) return Effect.fail(problem)
-    const limiter = impl(self)
-    limiter.capacity = permits
+    if (!(self instanceof LimiterImpl)) {
+      const backend = backendOf(self, "Limiter.resize")
+      return backend instanceof InvalidArgumentError ? Effect.fail(backend) : backend.resize(permits)
+    }
+    self.capacity = permits
     // Growing lets waiters in; shrinking fails the waiters that can never be served.
-    limiter.drain()
+    self.drain()
     return Effect.void
   })
 
 /** @internal */
-export const statistics = (self: Limiter.Limiter): Effect.Effect<Limiter.Statistics> =>
-  Effect.sync(() => statisticsOf(impl(self)))
+export const statistics = <S>(self: Limiter.Limiter<S>): Effect.Effect<Limiter.Statistics, S> =>
+  self instanceof LimiterImpl ?
+    Effect.sync(() => statisticsOf(self)) :
+    Effect.suspend(() => {
+      const backend = backendOf(self, "Limiter.statistics")
+      // A value that is not a limiter at all is a defect here: statistics has no error channel for it.
+      return backend instanceof InvalidArgumentError ? Effect.die(backend) : backend.statistics
+    })
 
 /** @internal */
-export const unsafeStatistics = (self: Limiter.Limiter): Limiter.Statistics => statisticsOf(impl(self))
+export const unsafeStatistics = (self: Limiter.Limiter<never>): Limiter.Statistics => {
+  if (self instanceof LimiterImpl) return statisticsOf(self)
+  // Synchronous reads exist only where the counters are in this process.
+  throw new InvalidArgumentError({
+    operation: "Limiter.unsafeStatistics",
+    argument: "self",
+    expected: "a local limiter (Limiter.make); read a backend's counters with Limiter.statistics",
+    actual: self
+  })
+}
 
 // ---------------------------------------------------------------------------
 // Bounded processing: a pool of `concurrency` workers pulling from one
@@ -364,24 +482,24 @@ export const unsafeStatistics = (self: Limiter.Limiter): Limiter.Statistics => s
 // ---------------------------------------------------------------------------
 
 /** @internal */
-export const forEach = <A, B, E, R>(
+export const forEach = <A, B, E, R, S = never>(
   items: Iterable<A>,
   f: (item: A, index: number) => Effect.Effect<B, E, R>,
-  options: Limiter.ForEachOptions
-): Effect.Effect<any, E | InvalidArgumentError, R> =>
+  options: Limiter.ForEachOptions<S>
+): Effect.Effect<any, E | S | InvalidArgumentError, R> =>
   Effect.suspend(() => {
     const problem = checkForEachOptions("Limiter.forEach", items, options)
     if (problem !== undefined) return Effect.fail(problem)
     const discard = options.discard === true
-    const limiter = options.limiter === undefined ? undefined : impl(options.limiter)
-    const concurrency = options.concurrency ?? limiter!.capacity
+    const limiter = options.limiter
     const iterator = items[Symbol.iterator]()
     const results: Array<B> = []
     let index = 0
     let exhausted = false
-    const run = limiter === undefined ? f : (item: A, i: number) => withPermits(limiter, 1)(f(item, i))
-    const worker: Effect.Effect<void, E | InvalidArgumentError, R> = Effect.suspend(
-      function loop(): Effect.Effect<void, E | InvalidArgumentError, R> {
+    const guard = limiter === undefined ? undefined : withPermits(limiter, 1)
+    const run = guard === undefined ? f : (item: A, i: number) => guard(f(item, i))
+    const worker: Effect.Effect<void, E | S | InvalidArgumentError, R> = Effect.suspend(
+      function loop(): Effect.Effect<void, E | S | InvalidArgumentError, R> {
         if (exhausted) return Effect.void
         const next = iterator.next()
         if (next.done === true) {
@@ -395,18 +513,22 @@ export const forEach = <A, B, E, R>(
         })
       }
     )
-    const workers = Array.from({ length: concurrency }, () => worker)
-    // Effect.all with unbounded concurrency interrupts the other workers on the first failure.
-    return Effect.as(
-      Effect.all(workers, { concurrency: "unbounded", discard: true }),
-      discard ? undefined : results
-    )
+    const start = (concurrency: number) =>
+      // Effect.all with unbounded concurrency interrupts the other workers on the first failure.
+      Effect.as(
+        Effect.all(Array.from({ length: concurrency }, () => worker), { concurrency: "unbounded", discard: true }),
+        discard ? undefined : results
+      )
+    if (options.concurrency !== undefined) return start(options.concurrency)
+    // No concurrency given: as many workers as the limiter has permits (a backend is asked for its capacity).
+    if (limiter instanceof LimiterImpl) return start(limiter.capacity)
+    return Effect.flatMap(statistics(limiter!), (stats) => start(stats.capacity))
   })
 
 const checkForEachOptions = (
   operation: string,
   items: unknown,
-  options: Limiter.ForEachOptions | undefined
+  options: Limiter.ForEachOptions<unknown> | undefined
 ): InvalidArgumentError | undefined => {
   if (!Predicate.isIterable(items)) {
     return new InvalidArgumentError({ operation, argument: "items", expected: "an iterable", actual: items })

@@ -1,5 +1,6 @@
 import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
+import type * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
@@ -9,19 +10,22 @@ import type * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
 import { dual } from "effect/Function"
 import * as Inspectable from "effect/Inspectable"
+import * as Layer from "effect/Layer"
 import { pipeArguments } from "effect/Pipeable"
 import * as Predicate from "effect/Predicate"
 import * as Queue from "effect/Queue"
 import type * as Scope from "effect/Scope"
 import type { InvalidArgumentError } from "../InvalidArgument.js"
 import type * as WorkQueue from "../WorkQueue.js"
+import * as backendInternal from "./backend.js"
 import * as timeline from "./timeline.js"
 import * as validate from "./validate.js"
 
 /** @internal */
 export const TypeId: WorkQueue.TypeId = Symbol.for("@fiberkit/core/WorkQueue") as WorkQueue.TypeId
 
-const variance = { _A: (_: any) => _, _E: (_: never) => _ }
+// E and S are phantom here: they only type the errors the module functions can fail with.
+const variance = { _A: (_: any) => _, _E: (_: never) => _, _S: (_: never) => _ }
 
 const failureModes: ReadonlyArray<WorkQueue.FailureMode> = ["fail-fast", "collect"]
 const shutdownModes: ReadonlyArray<WorkQueue.ShutdownMode> = ["drain", "discard"]
@@ -325,12 +329,87 @@ const remove = <A>(array: Array<A>, value: A): void => {
   if (index >= 0) array.splice(index, 1)
 }
 
-const impl = <A, E, M extends WorkQueue.FailureMode>(self: WorkQueue.WorkQueue<A, E, M>) =>
-  self as WorkQueueImpl<A, E, M>
+/** @internal */
+export const isWorkQueue = (u: unknown): u is WorkQueue.WorkQueue<unknown, unknown, WorkQueue.FailureMode, unknown> =>
+  Predicate.hasProperty(u, TypeId)
+
+/**
+ * A queue whose items live somewhere else (a shared store, with workers in
+ * other processes): every operation goes through its `Backend`.
+ *
+ * @internal
+ */
+export class BackendWorkQueue<A, E, M extends WorkQueue.FailureMode, S> implements WorkQueue.WorkQueue<A, E, M, S> {
+  readonly [TypeId] = variance
+  readonly label: string | undefined
+  readonly capacity: number
+  readonly onFailure: M
+  readonly onClose: WorkQueue.ShutdownMode
+
+  constructor(readonly backend: WorkQueue.Backend<A, E, M, S>) {
+    this.label = backend.label
+    this.capacity = backend.capacity
+    this.onFailure = backend.onFailure
+    this.onClose = backend.onClose
+  }
+
+  pipe() {
+    return pipeArguments(this, arguments)
+  }
+  toJSON() {
+    // Its counters are behind an Effect (a network round trip, perhaps): read them with `statistics`.
+    return { _id: "WorkQueue", label: this.label, backend: "custom", capacity: this.capacity }
+  }
+  toString() {
+    return Inspectable.format(this.toJSON())
+  }
+  [Inspectable.NodeInspectSymbol]() {
+    return this.toJSON()
+  }
+}
 
 /** @internal */
-export const isWorkQueue = (u: unknown): u is WorkQueue.WorkQueue<unknown, unknown, WorkQueue.FailureMode> =>
-  Predicate.hasProperty(u, TypeId)
+export const fromBackend = <A, E, M extends WorkQueue.FailureMode, S>(
+  backend: WorkQueue.Backend<A, E, M, S>
+): WorkQueue.WorkQueue<A, E, M, S> => {
+  const op = "WorkQueue.fromBackend"
+  const problem = backendInternal.check(
+    op,
+    backend,
+    ["offer", "offerAll", "shutdown"],
+    ["end", "awaitIdle", "statistics", "failures"]
+  ) ?? validate.firstProblem(
+    validate.positiveInteger(op, "backend.capacity", backend.capacity),
+    validate.oneOf(op, "backend.onFailure", failureModes, backend.onFailure),
+    validate.oneOf(op, "backend.onClose", shutdownModes, backend.onClose)
+  )
+  if (problem !== undefined) throw problem
+  return new BackendWorkQueue(backend)
+}
+
+/** @internal */
+export const layer = <I, A, E, M extends WorkQueue.FailureMode, S, R>(
+  tag: Context.Tag<I, WorkQueue.WorkQueue<A, E, M, S>>,
+  options: WorkQueue.Options<A, E, R, M>
+): Layer.Layer<I, InvalidArgumentError, Exclude<R, Scope.Scope>> => Layer.scoped(tag, make(options))
+
+/**
+ * Runs `onLocal` for the in-process queue (checked first: the fast path),
+ * `onBackend` for any other. A value that is neither is a defect (most of
+ * these operations have no error channel for it), reported as an
+ * `InvalidArgumentError` naming the operation.
+ */
+const dispatch = <A, E, M extends WorkQueue.FailureMode, S, X, XE>(
+  self: WorkQueue.WorkQueue<A, E, M, S>,
+  operation: string,
+  onLocal: (queue: WorkQueueImpl<A, E, M>) => Effect.Effect<X, XE>,
+  onBackend: (backend: WorkQueue.Backend<A, E, M, S>) => Effect.Effect<X, XE | S>
+): Effect.Effect<X, XE | S> =>
+  self instanceof WorkQueueImpl ?
+    onLocal(self as WorkQueueImpl<A, E, M>) :
+    self instanceof BackendWorkQueue ?
+    Effect.suspend(() => onBackend((self as BackendWorkQueue<A, E, M, S>).backend)) :
+    Effect.die(backendInternal.notOurs(operation, "WorkQueue", self))
 
 /** @internal */
 export class WorkQueueClosedError extends Data.TaggedError("WorkQueueClosedError")<{
@@ -502,27 +581,26 @@ const offerImpl = <A, E, M extends WorkQueue.FailureMode>(
 
 /** @internal */
 export const offer = dual<
-  <A>(item: A) => <E, M extends WorkQueue.FailureMode>(
-    self: WorkQueue.WorkQueue<A, E, M>
-  ) => Effect.Effect<void, WorkQueue.WorkQueueClosedError>,
-  <A, E, M extends WorkQueue.FailureMode>(
-    self: WorkQueue.WorkQueue<A, E, M>,
+  <A>(item: A) => <E, M extends WorkQueue.FailureMode, S>(
+    self: WorkQueue.WorkQueue<A, E, M, S>
+  ) => Effect.Effect<void, WorkQueue.WorkQueueClosedError | S>,
+  <A, E, M extends WorkQueue.FailureMode, S>(
+    self: WorkQueue.WorkQueue<A, E, M, S>,
     item: A
-  ) => Effect.Effect<void, WorkQueue.WorkQueueClosedError>
->((args) => isWorkQueue(args[0]), (self, item) => Effect.suspend(() => offerImpl(impl(self), item, false)))
+  ) => Effect.Effect<void, WorkQueue.WorkQueueClosedError | S>
+>((args) => isWorkQueue(args[0]), (self, item) =>
+  dispatch(
+    self,
+    "WorkQueue.offer",
+    (queue) => Effect.suspend(() => offerImpl(queue, item, false)),
+    (backend) => backend.offer(item)
+  ))
 
-/** @internal */
-export const offerAll = dual<
-  <A>(items: Iterable<A>) => <E, M extends WorkQueue.FailureMode>(
-    self: WorkQueue.WorkQueue<A, E, M>
-  ) => Effect.Effect<void, WorkQueue.WorkQueueClosedError>,
-  <A, E, M extends WorkQueue.FailureMode>(
-    self: WorkQueue.WorkQueue<A, E, M>,
-    items: Iterable<A>
-  ) => Effect.Effect<void, WorkQueue.WorkQueueClosedError>
->((args) => isWorkQueue(args[0]), (self, items) =>
+const offerAllImpl = <A, E, M extends WorkQueue.FailureMode>(
+  queue: WorkQueueImpl<A, E, M>,
+  items: Iterable<A>
+): Effect.Effect<void, WorkQueue.WorkQueueClosedError> =>
   Effect.suspend(() => {
-    const queue = impl(self)
     const iterator = items[Symbol.iterator]()
     let pending: IteratorResult<any> | undefined = undefined
     // As many items as there is room for in one step; then wait for room, as `offer` does, and go on.
@@ -543,31 +621,50 @@ export const offerAll = dual<
       return Effect.flatMap(queue.waitForRoom(woken), () => loop(true))
     }
     return loop(false)
-  }))
-
-/** @internal */
-export const end = <A, E, M extends WorkQueue.FailureMode>(self: WorkQueue.WorkQueue<A, E, M>): Effect.Effect<void> =>
-  Effect.sync(() => {
-    const queue = impl(self)
-    if (queue.state !== "open") return
-    queue.state = "ended"
-    queue.wakeAll()
   })
 
 /** @internal */
-export const awaitIdle = <A, E, M extends WorkQueue.FailureMode>(
-  self: WorkQueue.WorkQueue<A, E, M>
-): Effect.Effect<void, WorkQueue.FailureOf<M, E>> =>
-  Effect.suspend(() => {
-    const queue = impl(self)
-    const outcome = () =>
-      queue.firstFailure !== undefined ?
-        Effect.failCause(queue.firstFailure as Cause.Cause<WorkQueue.FailureOf<M, E>>) :
-        Effect.void
-    if (queue.settledAll() || queue.state === "failed") return outcome()
-    queue.idle ??= Deferred.unsafeMake<void>(FiberId.none)
-    return Effect.flatMap(Deferred.await(queue.idle), outcome)
-  })
+export const offerAll = dual<
+  <A>(items: Iterable<A>) => <E, M extends WorkQueue.FailureMode, S>(
+    self: WorkQueue.WorkQueue<A, E, M, S>
+  ) => Effect.Effect<void, WorkQueue.WorkQueueClosedError | S>,
+  <A, E, M extends WorkQueue.FailureMode, S>(
+    self: WorkQueue.WorkQueue<A, E, M, S>,
+    items: Iterable<A>
+  ) => Effect.Effect<void, WorkQueue.WorkQueueClosedError | S>
+>((args) => isWorkQueue(args[0]), (self, items) =>
+  dispatch(
+    self,
+    "WorkQueue.offerAll",
+    (queue) => offerAllImpl(queue, items),
+    (backend) => backend.offerAll(items)
+  ))
+
+/** @internal */
+export const end = <A, E, M extends WorkQueue.FailureMode, S>(
+  self: WorkQueue.WorkQueue<A, E, M, S>
+): Effect.Effect<void, S> =>
+  dispatch(self, "WorkQueue.end", (queue) =>
+    Effect.sync(() => {
+      if (queue.state !== "open") return
+      queue.state = "ended"
+      queue.wakeAll()
+    }), (backend) => backend.end)
+
+/** @internal */
+export const awaitIdle = <A, E, M extends WorkQueue.FailureMode, S>(
+  self: WorkQueue.WorkQueue<A, E, M, S>
+): Effect.Effect<void, WorkQueue.FailureOf<M, E> | S> =>
+  dispatch(self, "WorkQueue.awaitIdle", (queue) =>
+    Effect.suspend(() => {
+      const outcome = () =>
+        queue.firstFailure !== undefined ?
+          Effect.failCause(queue.firstFailure as Cause.Cause<WorkQueue.FailureOf<M, E>>) :
+          Effect.void
+      if (queue.settledAll() || queue.state === "failed") return outcome()
+      queue.idle ??= Deferred.unsafeMake<void>(FiberId.none)
+      return Effect.flatMap(Deferred.await(queue.idle), outcome)
+    }), (backend) => backend.awaitIdle)
 
 const shutdownImpl = <A, E, M extends WorkQueue.FailureMode>(
   queue: WorkQueueImpl<A, E, M>,
@@ -611,25 +708,42 @@ const finish = <A, E, M extends WorkQueue.FailureMode>(
 
 /** @internal */
 export const shutdown = dual<
-  (mode: WorkQueue.ShutdownMode) => <A, E, M extends WorkQueue.FailureMode>(
-    self: WorkQueue.WorkQueue<A, E, M>
-  ) => Effect.Effect<WorkQueue.ShutdownReport<A>, InvalidArgumentError>,
-  <A, E, M extends WorkQueue.FailureMode>(
-    self: WorkQueue.WorkQueue<A, E, M>,
+  (mode: WorkQueue.ShutdownMode) => <A, E, M extends WorkQueue.FailureMode, S>(
+    self: WorkQueue.WorkQueue<A, E, M, S>
+  ) => Effect.Effect<WorkQueue.ShutdownReport<A>, InvalidArgumentError | S>,
+  <A, E, M extends WorkQueue.FailureMode, S>(
+    self: WorkQueue.WorkQueue<A, E, M, S>,
     mode: WorkQueue.ShutdownMode
-  ) => Effect.Effect<WorkQueue.ShutdownReport<A>, InvalidArgumentError>
+  ) => Effect.Effect<WorkQueue.ShutdownReport<A>, InvalidArgumentError | S>
 >(2, (self, mode) =>
   Effect.zipRight(
     validate.all(validate.oneOf("WorkQueue.shutdown", "mode", shutdownModes, mode)),
-    shutdownImpl(impl(self), mode)
+    dispatch(
+      self,
+      "WorkQueue.shutdown",
+      (queue): Effect.Effect<WorkQueue.ShutdownReport<any>, InvalidArgumentError> => shutdownImpl(queue, mode),
+      (backend) => backend.shutdown(mode)
+    )
   ))
 
 /** @internal */
-export const statistics = <A, E, M extends WorkQueue.FailureMode>(
-  self: WorkQueue.WorkQueue<A, E, M>
-): Effect.Effect<WorkQueue.Statistics> => Effect.sync(() => impl(self).statistics())
+export const statistics = <A, E, M extends WorkQueue.FailureMode, S>(
+  self: WorkQueue.WorkQueue<A, E, M, S>
+): Effect.Effect<WorkQueue.Statistics, S> =>
+  dispatch(
+    self,
+    "WorkQueue.statistics",
+    (queue) => Effect.sync(() => queue.statistics()),
+    (backend) => backend.statistics
+  )
 
 /** @internal */
-export const failures = <A, E, M extends WorkQueue.FailureMode>(
-  self: WorkQueue.WorkQueue<A, E, M>
-): Effect.Effect<ReadonlyArray<WorkQueue.ItemFailure<A, E>>> => Effect.sync(() => impl(self).failures.slice())
+export const failures = <A, E, M extends WorkQueue.FailureMode, S>(
+  self: WorkQueue.WorkQueue<A, E, M, S>
+): Effect.Effect<ReadonlyArray<WorkQueue.ItemFailure<A, E>>, S> =>
+  dispatch(
+    self,
+    "WorkQueue.failures",
+    (queue) => Effect.sync(() => queue.failures.slice()),
+    (backend) => backend.failures
+  )
