@@ -7,3 +7,8 @@ export * as RedisConnection from "./RedisConnection.js"
  * @since 0.1.0
  */
 export * as RedisServer from "./RedisServer.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as RedisTokenBucket from "./RedisTokenBucket.js"
