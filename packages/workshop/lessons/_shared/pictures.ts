@@ -11,7 +11,7 @@
  * renumbered from 1 in the order the fibers started: Effect's fiber ids are a
  * process-wide counter, so the raw ids depend on whatever ran before.
  */
-import { Timeline } from "@fiberkit/core"
+import { InvalidArgument, Timeline } from "@fiberkit/core"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
@@ -39,6 +39,21 @@ export interface Picture {
   /** How far the TestClock is moved. Default one second: every run here ends well before. */
   readonly advance?: Duration.DurationInput
 }
+
+/**
+ * `Timeline.phase` for a picture's fakes: draws `self` as a region on its lane. The labels here are
+ * constants, so a bad one is a bug in the picture (a defect), not an error the fake's type should carry.
+ */
+export const region =
+  (label: string, kind: Timeline.MarkKind = "note") =>
+  <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    Timeline.phase(self, label, kind).pipe(
+      Effect.catchIf(InvalidArgument.isInvalidArgumentError, Effect.die)
+    ) as Effect.Effect<A, E, R>
+
+/** `Timeline.mark` for a picture's fakes: a point on the current lane (a bad label is a defect). */
+export const point = (label: string, kind: Timeline.MarkKind = "note"): Effect.Effect<void> =>
+  Effect.orDie(Timeline.mark(label, kind))
 
 export interface Rendered {
   readonly svg: string
