@@ -436,16 +436,19 @@ describe("Limiter backends", () => {
         assert.strictEqual(state.held, 0)
         assert.strictEqual(state.releases, 1)
 
-        let caller: Fiber.RuntimeFiber<unknown, unknown> | undefined
+        const caller: { fiber?: Fiber.RuntimeFiber<unknown, unknown> } = {}
         const treacherous = Limiter.fromBackend<StoreError>({
           ...backend,
           acquire: (permits) =>
-            Effect.tap(backend.acquire(permits), () => Effect.sync(() => caller!.unsafeInterruptAsFork(caller!.id())))
+            Effect.tap(
+              backend.acquire(permits),
+              () => Effect.sync(() => caller.fiber!.unsafeInterruptAsFork(caller.fiber!.id()))
+            )
         })
         const fiber = yield* Effect.fork(
           Effect.scoped(Effect.zipRight(Limiter.acquireScoped(treacherous, 1), Effect.never))
         )
-        caller = fiber
+        caller.fiber = fiber
         assert.isTrue(Exit.isInterrupted(yield* Fiber.await(fiber)))
         assert.strictEqual(state.held, 0)
         assert.strictEqual(state.releases, 2)
