@@ -110,34 +110,39 @@ export const take = <S>(
   })
 }
 
+/**
+ * A pause's length in ms, or the error for a duration that is not one. A
+ * negative number of ms or NaN is a mistake worth reporting, not a zero pause
+ * (Duration itself reads both as zero).
+ */
+const pauseMillis = (operation: string, duration: unknown): number | InvalidArgumentError => {
+  const decoded = Duration.decodeUnknown(duration)
+  const ms = Option.isSome(decoded) && !(typeof duration === "number" && !(duration >= 0)) ?
+    Duration.toMillis(decoded.value) :
+    Number.NaN
+  return ms >= 0 && Number.isFinite(ms) ?
+    ms :
+    new InvalidArgumentError({
+      operation,
+      argument: "duration",
+      expected: "a finite duration of at least 0",
+      actual: duration
+    })
+}
+
 /** @internal */
 export const pause = <S>(
   self: TokenBucket.TokenBucket<S>,
   duration: Duration.DurationInput
-): Effect.Effect<void, S | InvalidArgumentError> => {
-  if (self instanceof local.TokenBucketImpl) return local.pause(self, duration)
-  return Effect.suspend((): Effect.Effect<void, S | InvalidArgumentError> => {
+): Effect.Effect<void, S | InvalidArgumentError> =>
+  Effect.suspend((): Effect.Effect<void, S | InvalidArgumentError> => {
     const operation = "TokenBucket.pause"
+    const ms = pauseMillis(operation, duration)
+    if (typeof ms !== "number") return Effect.fail(ms)
+    if (self instanceof local.TokenBucketImpl) return local.pause(self, ms)
     const backend = backendOf(self, operation)
-    if (backend instanceof InvalidArgumentError) return Effect.fail(backend)
-    const decoded = Duration.decodeUnknown(duration)
-    // As the local bucket: a negative number of ms is a mistake worth reporting, not a zero pause.
-    const ms = Option.isSome(decoded) && !(typeof duration === "number" && duration < 0) ?
-      Duration.toMillis(decoded.value) :
-      Number.NaN
-    if (!(ms >= 0) || !Number.isFinite(ms)) {
-      return Effect.fail(
-        new InvalidArgumentError({
-          operation,
-          argument: "duration",
-          expected: "a finite duration of at least 0",
-          actual: duration
-        })
-      )
-    }
-    return backend.pause(ms)
+    return backend instanceof InvalidArgumentError ? Effect.fail(backend) : backend.pause(ms)
   })
-}
 
 /** @internal */
 export const pauseOnRetryAfter = <E, S>(
