@@ -114,10 +114,12 @@ export const make: (
  * ```ts
  * import { TokenBucket } from "@fiberkit/core"
  * import { RedisConnection, RedisTokenBucket } from "@fiberkit/redis"
- * import type { RedisError } from "@fiberkit/redis/RedisConnection"
  * import { Context, Effect, Layer } from "effect"
  *
- * class ApiBucket extends Context.Tag("ApiBucket")<ApiBucket, TokenBucket.TokenBucket<RedisError>>() {}
+ * class ApiBucket extends Context.Tag("ApiBucket")<
+ *   ApiBucket,
+ *   TokenBucket.TokenBucket<RedisConnection.RedisError>
+ * >() {}
  *
  * const callApi = Effect.gen(function*() {
  *   const bucket = yield* ApiBucket

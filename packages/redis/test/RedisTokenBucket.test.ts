@@ -177,6 +177,45 @@ describe("RedisTokenBucket", () => {
       assert.strictEqual(s2.waiting, 0)
     }))
 
+  it.scopedLive("interruption: a running call gives its slot back, waiters that give up cost nothing, no fiber is left", () =>
+    Effect.gen(function*() {
+      const { context } = yield* withRedis
+      const bucket = yield* RedisTokenBucket.make({
+        name: "interrupt",
+        rate: 1,
+        per: "1 minute",
+        burst: 5,
+        maxConcurrent: 1
+      }).pipe(Effect.provide(context))
+      const runner = yield* Effect.fork(Effect.never.pipe(TokenBucket.withTokens(bucket)))
+      yield* eventually(TokenBucket.statistics(bucket), (s) => s.inFlight === 1)
+      let ran = 0
+      const waiters = yield* Effect.forEach(
+        Array.from({ length: 20 }),
+        () => Effect.fork(Effect.sync(() => ran++).pipe(TokenBucket.withTokens(bucket)))
+      )
+      yield* sleep(100)
+      const blocked = yield* TokenBucket.statistics(bucket)
+      // All 20 wait for the one slot; nobody asks Redis for tokens meanwhile (no timer fiber).
+      assert.strictEqual(blocked.waiting, 20)
+      assert.strictEqual(blocked.timers, 0)
+      assert.strictEqual(blocked.admitted, 1)
+
+      // The running call is interrupted: its slot comes back, and the 4 tokens left go to the next 4, one at a time.
+      yield* Fiber.interrupt(runner)
+      const drained = yield* eventually(TokenBucket.statistics(bucket), (s) => s.admitted === 5 && s.inFlight === 0)
+      assert.strictEqual(ran, 4)
+      assert.strictEqual(drained.waiting, 16)
+      assert.strictEqual(drained.peakInFlight, 1)
+
+      // The other 16 give up: nothing more is taken, and the Redis fiber ends.
+      yield* Fiber.interruptAll(waiters)
+      const idle = yield* eventually(TokenBucket.statistics(bucket), (s) => s.timers === 0)
+      assert.strictEqual(idle.waiting, 0)
+      assert.strictEqual(idle.admitted, 5)
+      assert.isBelow(idle.tokens[0]!, 0.2)
+    }))
+
   it.scopedLive("pause is shared: every instance waits until the pause ends (Redis time) and restarts empty", () =>
     Effect.gen(function*() {
       const { context } = yield* withRedis

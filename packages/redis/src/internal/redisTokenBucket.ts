@@ -21,6 +21,8 @@ const EPSILON = 1e-9
 
 /** How many queued callers one script call may admit: bounds the script's run time inside Redis. */
 const MAX_BATCH = 256
+/** The smallest batch: when tokens are short, a call admits a few callers, not hundreds. */
+const MIN_BATCH = 4
 
 const takeScript = connection.defineScript("RedisTokenBucket.take", scripts.take)
 const pauseScript = connection.defineScript("RedisTokenBucket.pause", scripts.pause)
@@ -227,6 +229,12 @@ export class RedisTokenBucketImpl {
   /** Concurrency slots promised to callers in the batch at Redis. */
   reserved = 0
   batch: ReadonlyArray<Waiter> | undefined = undefined
+  /**
+   * How many callers the next script call carries. When the bucket is the bottleneck each call admits only what
+   * accrued since the last (a token or two at 1000/s), so sending hundreds of queued callers every time would
+   * only cost CPU; it grows again (doubling) while calls admit everything they carry.
+   */
+  batchLimit = MAX_BATCH
   pumping = false
   timers = 0
   pumpFiber: Fiber.RuntimeFiber<void> | undefined = undefined
@@ -298,7 +306,7 @@ export class RedisTokenBucketImpl {
   nextBatch(): Array<Waiter> {
     const batch: Array<Waiter> = []
     let node = this.head
-    while (node !== undefined && batch.length < MAX_BATCH) {
+    while (node !== undefined && batch.length < this.batchLimit) {
       const next: Waiter | undefined = node.next
       if (node.cost > this.minBurst + EPSILON) {
         this.unlink(node)
@@ -348,6 +356,9 @@ export class RedisTokenBucketImpl {
 
   handleTake(batch: ReadonlyArray<Waiter>, reply: TakeReply): number | undefined {
     this.minBurst = reply.minBurst
+    this.batchLimit = reply.admitted === batch.length ?
+      Math.min(MAX_BATCH, this.batchLimit * 2) :
+      Math.max(MIN_BATCH, Math.min(MAX_BATCH, 2 * reply.admitted + MIN_BATCH))
     for (let i = 0; i < reply.admitted; i++) {
       const node = batch[i]!
       this.hooks.onAdmit?.(reply.now, node.cost)
@@ -376,7 +387,7 @@ export class RedisTokenBucketImpl {
   }
 
   /**
-   * One fiber per process talks to Redis while callers wait: it sends the queue's head (up to MAX_BATCH callers)
+   * One fiber per process talks to Redis while callers wait: it sends the queue's head (up to batchLimit callers)
    * in one script call, resumes those admitted, and sleeps exactly as long as the script says the next one must
    * wait. Callers arriving meanwhile queue up and go in the next call, so one round trip admits many.
    */
