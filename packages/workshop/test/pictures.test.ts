@@ -7,11 +7,13 @@ import { lessonsWithPictures, loadPictures, renderPicture } from "../lessons/_sh
 // The README pictures are generated; this records every deterministic run again (under the TestClock)
 // and compares it with the committed files, so a picture cannot drift from the code it claims to show.
 const lessons = lessonsWithPictures()
+// The SVG draws the title at x=8 and the summary at x=300, in 12px monospace (about 7.2px a character).
+const maxTitle = 40
 const regenerate = "regenerate with `pnpm --filter @fiberkit/workshop pictures`"
 
 describe("lesson pictures", () => {
   it("exist for the lessons that contrast a broken and a fixed run", () => {
-    for (const lesson of ["01", "03", "04", "06", "07", "09", "13", "14", "19"]) {
+    for (const lesson of ["01", "03", "04", "06", "07", "08", "09", "13", "14", "15", "17", "19"]) {
       expect(lessons.some((name) => name.startsWith(`${lesson}-`)), `lesson ${lesson} has a pictures.ts`).toBe(true)
     }
   })
@@ -30,6 +32,12 @@ describe("lesson pictures", () => {
         const names = new Set(pictures.map((picture) => picture.name))
         const stray = fs.readdirSync(dir).filter((file) => !names.has(file.replace(/\.(svg|txt)$/, "")))
         expect(stray, `files in ${lesson}/pictures/ that pictures.ts no longer draws`).toEqual([])
+      })
+
+      it("titles fit in the SVG's top line, before the run's summary", () => {
+        for (const picture of pictures) {
+          expect(picture.title.length, `${picture.name}: "${picture.title}"`).toBeLessThanOrEqual(maxTitle)
+        }
       })
 
       for (const picture of pictures) {

@@ -46,13 +46,13 @@ const server = <A, E>(page: Effect.Effect<A, E, Api>) =>
 export const pictures: ReadonlyArray<Picture> = [
   {
     name: "gather-broken",
-    title: "Broken: forkDaemon + join; orders fails at 40 ms, preferences runs on",
+    title: "Broken: forkDaemon, then join",
     label: "loadPage (broken)",
     program: server(loadPageBroken("7"))
   },
   {
     name: "gather-fixed",
-    title: "Fixed: a TaskGroup; orders fails at 40 ms, the others are interrupted",
+    title: "Fixed: a TaskGroup",
     label: "loadPage (fixed)",
     program: server(fetchDashboard("7"))
   }

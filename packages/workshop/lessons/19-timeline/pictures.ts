@@ -69,13 +69,13 @@ const loopFixed = loop(processInSlices(items, spin, 20).pipe(Timeline.named("wor
 export const pictures: ReadonlyArray<Picture> = [
   {
     name: "herd-broken",
-    title: "The herd, broken: six workers, six fetches",
+    title: "The herd, broken: six fetches",
     label: "herd (broken)",
     program: herdBroken
   },
   {
     name: "herd-fixed",
-    title: "The herd, fixed: one fetch, five waiters",
+    title: "The herd, fixed: one fetch",
     label: "herd (fixed)",
     program: herdFixed
   },
