@@ -105,7 +105,7 @@ describe("the HTML timeline in headless chromium", () => {
         fs.mkdirSync(artifacts, { recursive: true })
         const htmlFile = path.join(artifacts, "checkout.html")
         fs.writeFileSync(htmlFile, Timeline.toHtml(recording, { title: "checkout: the payment fails" }))
-      fs.writeFileSync(path.join(artifacts, "checkout.txt"), Timeline.toText(recording, { width: 100 }) + "\n")
+        fs.writeFileSync(path.join(artifacts, "checkout.txt"), Timeline.toText(recording, { width: 100 }) + "\n")
 
         const { browser } = yield* launch
         const page = yield* Effect.promise(() => browser.newPage())
@@ -131,7 +131,7 @@ describe("the HTML timeline in headless chromium", () => {
         assert.deepStrictEqual(lanes.map((l) => [l.label, l.depth, l.outcome, l.end]), [
           ["main", "0", "failure", "end failure"],
           // The group's body spawns its four tasks and returns; the group then waits for them.
-        ["checkout", "1", "success", "end success"],
+          ["checkout", "1", "success", "end success"],
           ["shipping quote", "2", "interrupted", "end interrupted"],
           ["payment", "2", "failure", "end failure"],
           ["stock A", "2", "success", "end success"],
