@@ -26,8 +26,10 @@
  * - *Limits*: the latest `make` or `reconfigure` (from any process) defines the limits for everyone; tokens
  *   carry over, clamped to the new burst. If the hash disappears (Redis restarted without persistence) the next
  *   call recreates it, full, from that process's options.
- * - *Redis down*: every waiting caller of the process fails at once with `RedisError` (the connection has no
- *   offline queue and a command timeout), never a hang; the next call after Redis returns works again.
+ * - *Redis down*: the next script call fails at once (the connection has no offline queue, and a command
+ *   timeout for a server that stops answering), and with it every caller of the process waiting at that
+ *   moment fails with `RedisError`, never a hang. Callers sleeping through a wait the script announced find
+ *   out when it ends. The next call after Redis returns works again.
  * - *Fairness*: first come, first served within a process (a large `cost` is not overtaken by cheaper callers
  *   of the same process). Across processes there is no queue: whichever process asks first after tokens
  *   accrue gets them, so a process asking for a large cost can be delayed by others taking small ones.
