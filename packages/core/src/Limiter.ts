@@ -284,10 +284,13 @@ export const make: (options: Options) => Effect.Effect<Limiter, InvalidArgumentE
  *     label: "counting",
  *     acquire,
  *     tryAcquire: (permits) =>
- *       Effect.flatMap(Limiter.statistics(local), ({ available, waiting }) =>
- *         available >= permits && waiting === 0 ?
- *           acquire(permits) :
- *           Effect.fail(new Limiter.LimiterBusyError({ label: "counting", requested: permits, available, waiting }))),
+ *       Effect.gen(function*() {
+ *         const { available, waiting } = yield* Limiter.statistics(local)
+ *         if (available < permits || waiting > 0) {
+ *           return yield* new Limiter.LimiterBusyError({ label: "counting", requested: permits, available, waiting })
+ *         }
+ *         return yield* acquire(permits)
+ *       }),
  *     resize: (permits) => Limiter.resize(local, permits),
  *     statistics: Limiter.statistics(local)
  *   }
