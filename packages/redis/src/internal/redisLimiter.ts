@@ -73,6 +73,10 @@ const resolve = (
 interface Waiter {
   readonly permits: number
   nudge: Deferred.Deferred<void>
+  /** Set when the grant message named this waiter: the script already moved it to the leases. */
+  granted: boolean
+  /** In the Redis queue (counted in `waiting`); false while the first acquire script is on its way. */
+  queued: boolean
 }
 
 // The scripts answer with arrays of integers; a missing slot reads as 0.
@@ -119,7 +123,10 @@ const make_ = (
       }
       for (const id of message.split(",")) {
         const waiter = waiters.get(id)
-        if (waiter !== undefined) Deferred.unsafeDone(waiter.nudge, Effect.void)
+        if (waiter !== undefined) {
+          waiter.granted = true
+          Deferred.unsafeDone(waiter.nudge, Effect.void)
+        }
       }
     })
     yield* subscriber.use(operation("subscribe"), (client) => client.subscribe(channel))
@@ -185,13 +192,15 @@ const make_ = (
 
     const wait = (
       id: string,
-      permits: number
+      waiter: Waiter
     ): Effect.Effect<void, RedisError | InvalidArgument.InvalidArgumentError> =>
       Effect.gen(function*() {
-        const waiter: Waiter = { permits, nudge: Deferred.unsafeMake<void>(FiberId.none) }
-        waiters.set(id, waiter)
+        const permits = waiter.permits
+        waiter.queued = true
         while (true) {
           yield* realTime.timeoutTo(Deferred.await(waiter.nudge), resolved.poll, () => undefined)
+          // Named in a grant message: the permits are ours already, no round trip needed to confirm.
+          if (waiter.granted) return
           waiter.nudge = Deferred.unsafeMake<void>(FiberId.none)
           const [status, capacity] = asNumbers(yield* run("acquire", limiterScripts.poll, [id, resolved.ttl]))
           if (status === 1) return
@@ -205,7 +214,7 @@ const make_ = (
             if (again === -1) return yield* tooLarge(permits, cap)
           }
         }
-      }).pipe(Effect.ensuring(Effect.sync(() => waiters.delete(id))))
+      })
 
     // Whatever happens between sending the first script and handing back the release (interruption, a timeout
     // after Redis did run the script, a failure), the id is given back: it may hold a lease or a place in the queue.
@@ -217,6 +226,14 @@ const make_ = (
     ): Effect.Effect<Effect.Effect<void>, RedisError | InvalidArgument.InvalidArgumentError> =>
       Effect.suspend(() => {
         const id = nextId()
+        // Listening before the script is sent: a grant published while its reply is on the way is not missed.
+        const waiter: Waiter = {
+          permits,
+          nudge: Deferred.unsafeMake<void>(FiberId.none),
+          granted: false,
+          queued: false
+        }
+        waiters.set(id, waiter)
         return guarded(
           id,
           Effect.gen(function*() {
@@ -224,8 +241,11 @@ const make_ = (
               yield* run("acquire", limiterScripts.acquire, [id, permits, resolved.ttl, "wait"])
             )
             if (status === -1) return yield* tooLarge(permits, capacity)
-            if (status === 0) yield* wait(id, permits)
-          }).pipe(Effect.map(() => releaseOnce(id, permits)))
+            if (status === 0) yield* wait(id, waiter)
+          }).pipe(
+            Effect.ensuring(Effect.sync(() => waiters.delete(id))),
+            Effect.map(() => releaseOnce(id, permits))
+          )
         )
       })
 
@@ -267,13 +287,18 @@ const make_ = (
         }),
       statistics: Effect.map(run("statistics", limiterScripts.statistics, []), (reply) => {
         const [shared, inFlight, peakInFlight, totalAcquired] = asNumbers(reply)
+        let waiting = 0
         let waitingPermits = 0
-        for (const waiter of waiters.values()) waitingPermits += waiter.permits
+        for (const waiter of waiters.values()) {
+          if (!waiter.queued) continue
+          waiting += 1
+          waitingPermits += waiter.permits
+        }
         return {
           capacity: shared,
           inFlight,
           available: Math.max(0, shared - inFlight),
-          waiting: waiters.size,
+          waiting,
           waitingPermits,
           peakInFlight,
           totalAcquired
