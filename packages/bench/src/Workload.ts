@@ -36,6 +36,11 @@ export interface Workload {
    * their peak RSS then includes the loader's ~90 MB.
    */
   readonly needsTsx?: boolean
+  /**
+   * Why the workload cannot run on this machine (e.g. "redis-server is not on PATH"), or undefined when it
+   * can. `pnpm bench` then prints one line with the reason instead of running it.
+   */
+  readonly unavailable?: () => string | undefined
   /** Metric names (from Check.metrics) to show as columns, e.g. "p99 ms". */
   readonly columns?: ReadonlyArray<string>
 }

@@ -101,7 +101,13 @@ const measure = (
 const fmt = (n: number | null | undefined, digits = 0) =>
   n === null || n === undefined || Number.isNaN(n) ? "-" : n.toLocaleString("en-US", { maximumFractionDigits: digits })
 
-const workloads = (await loadWorkloads()).filter((w) => filters.length === 0 || filters.includes(w.id.toUpperCase()))
+const selected = (await loadWorkloads()).filter((w) => filters.length === 0 || filters.includes(w.id.toUpperCase()))
+// A workload that needs something this machine lacks (redis-server for R1-R3) is skipped with one line.
+const skipped = selected.flatMap((w) => {
+  const reason = w.unavailable?.()
+  return reason === undefined ? [] : [{ workload: w, reason }]
+})
+const workloads = selected.filter((w) => !skipped.some((s) => s.workload === w))
 
 // Each workload is bundled into one plain-node script (fiberkit's TypeScript sources compiled in, effect and
 // the Promise libraries left as packages): under the tsx loader every process would start at ~130 MB of RSS.
@@ -136,6 +142,7 @@ console.log(
     quick ? "quick (1/10 size, median of 3)" : "full (median of 5)"
   }, node ${process.version}, ${os.cpus().length} cores\n`
 )
+for (const { reason, workload } of skipped) console.log(`${workload.id} ${workload.title}: skipped, ${reason}\n`)
 for (const workload of workloads) {
   const size = quick && !workload.fixedSize ? Math.max(1, Math.round(workload.size / 10)) : workload.size
   console.log(`${workload.id} ${workload.title} (${fmt(size)} ${workload.unit})`)
@@ -220,6 +227,9 @@ for (const workload of workloads) {
     )
   }
   report.push(``)
+}
+for (const { reason, workload } of skipped) {
+  report.push(`## ${workload.id}: ${workload.title}`, ``, `Skipped: ${reason}.`, ``)
 }
 const notesFile = path.join(benchDir, "NOTES.md")
 if (fs.existsSync(notesFile)) report.push(fs.readFileSync(notesFile, "utf8"))
