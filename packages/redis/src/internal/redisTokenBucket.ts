@@ -2,7 +2,6 @@ import { InvalidArgument, TokenBucket } from "@fiberkit/core"
 import type * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import type * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
@@ -237,7 +236,6 @@ export class RedisTokenBucketImpl {
   batchLimit = MAX_BATCH
   pumping = false
   timers = 0
-  pumpFiber: Fiber.RuntimeFiber<void> | undefined = undefined
   /** Ends the pump's sleep early (the head left, the limits changed). */
   wake: (() => void) | undefined = undefined
   closed = false
@@ -395,7 +393,6 @@ export class RedisTokenBucketImpl {
     const batch = this.closed ? [] : this.nextBatch()
     if (batch.length === 0) {
       this.pumping = false
-      this.pumpFiber = undefined
       return Effect.void
     }
     this.batch = batch
@@ -448,9 +445,7 @@ export class RedisTokenBucketImpl {
         this.timers--
       })
     )
-    return Effect.asVoid(Effect.tap(Effect.forkIn(run, this.scope), (fiber) => {
-      if (this.pumping) this.pumpFiber = fiber
-    }))
+    return Effect.asVoid(Effect.forkIn(run, this.scope))
   }
 
   releaseSlot(): Effect.Effect<void> {
