@@ -1,8 +1,19 @@
 import { describe, expect, it } from "@effect/vitest"
+import { TaskGroup, Timeline } from "@fiberkit/core"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as TestClock from "effect/TestClock"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { lessonsWithPictures, loadPictures, renderPicture } from "../lessons/_shared/pictures.js"
+import {
+  lessonsWithPictures,
+  loadPictures,
+  type Picture,
+  recordPicture,
+  render,
+  renderPicture,
+  renumber
+} from "../lessons/_shared/pictures.js"
 
 // The README pictures are generated; this records every deterministic run again (under the TestClock)
 // and compares it with the committed files, so a picture cannot drift from the code it claims to show.
@@ -17,6 +28,39 @@ describe("lesson pictures", () => {
       expect(lessons.some((name) => name.startsWith(`${lesson}-`)), `lesson ${lesson} has a pictures.ts`).toBe(true)
     }
   })
+
+  it.effect("come out the same in any process: fiber ids are renumbered in start order", () =>
+    Effect.gen(function*() {
+      // Effect's fiber ids come from one process-wide counter, so two runs of the same program differ.
+      const program = TaskGroup.runAll([
+        Effect.sleep("10 millis"),
+        Effect.sleep("20 millis").pipe(Effect.zipRight(Effect.interrupt))
+      ]).pipe(Effect.exit)
+      const raw = () =>
+        Effect.gen(function*() {
+          const fiber = yield* Effect.fork(Timeline.recordExit(program))
+          yield* TestClock.adjust("1 second")
+          const [, recording] = yield* Fiber.join(fiber)
+          return recording
+        })
+      const first = yield* raw()
+      const second = yield* raw()
+      expect(first.lanes.map((l) => l.fiber)).not.toEqual(second.lanes.map((l) => l.fiber))
+      const a = renumber(first)
+      const b = renumber(second)
+      expect(a.lanes.map((l) => [l.fiber, l.parent, l.label, l.interruptedBy])).toEqual(
+        b.lanes.map((l) => [l.fiber, l.parent, l.label, l.interruptedBy])
+      )
+      expect(a.lanes.map((l) => l.fiber)).toEqual(a.lanes.map((_, i) => i + 1))
+      expect(a.events).toEqual(b.events)
+      expect(Timeline.toSvg(a)).toBe(Timeline.toSvg(b))
+      expect(Timeline.isRecording(a)).toBe(true)
+      // And a whole picture, recorded twice, renders byte for byte the same.
+      const picture: Picture = { name: "twice", title: "twice", label: "twice", program }
+      const once = render(picture, yield* recordPicture(picture))
+      const again = render(picture, yield* recordPicture(picture))
+      expect(again).toEqual(once)
+    }))
 
   for (const lesson of lessons) {
     describe(lesson, async () => {
