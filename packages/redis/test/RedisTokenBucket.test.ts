@@ -101,6 +101,30 @@ describe("RedisTokenBucket", () => {
       assert.strictEqual(stats.waiting, 0)
     }))
 
+  it.scopedLive("a program written against a TokenBucket<RedisError> tag runs on the local layer and on this one", () =>
+    Effect.gen(function*() {
+      const { context } = yield* withRedis
+      class Api extends Context.Tag("Api")<Api, TokenBucket.TokenBucket<RedisError>>() {}
+      const program = Effect.gen(function*() {
+        const bucket = yield* Api
+        const results = yield* Effect.forEach(
+          [1, 2, 3],
+          (n) => Effect.succeed(n * 10).pipe(TokenBucket.withTokens(bucket)),
+          { concurrency: "unbounded" }
+        )
+        const stats = yield* TokenBucket.statistics(bucket)
+        return { results, admitted: stats.admitted, tokens: stats.tokens.length }
+      })
+      const options = { rate: 1, per: "1 minute", burst: 3 } as const
+      const local = yield* program.pipe(Effect.provide(TokenBucket.layer(Api, options)))
+      const shared = yield* program.pipe(
+        Effect.provide(RedisTokenBucket.layer(Api, { name: "swap", ...options })),
+        Effect.provide(context)
+      )
+      assert.deepStrictEqual(local, { results: [10, 20, 30], admitted: 3, tokens: 1 })
+      assert.deepStrictEqual(shared, local)
+    }))
+
   it.scopedLive("burst: a fresh bucket admits burst at once, then the next caller waits its turn", () =>
     Effect.gen(function*() {
       const { context } = yield* withRedis
