@@ -17,3 +17,8 @@ export * as RedisServer from "./RedisServer.js"
  * @since 0.1.0
  */
 export * as RedisTokenBucket from "./RedisTokenBucket.js"
+
+/**
+ * @since 0.1.0
+ */
+export * as RedisWorkQueue from "./RedisWorkQueue.js"

@@ -1,0 +1,435 @@
+import { assert, describe, it } from "@effect/vitest"
+import { InvalidArgument, WorkQueue } from "@fiberkit/core"
+import { RedisConnection, RedisServer, RedisWorkQueue } from "@fiberkit/redis"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import * as Scope from "effect/Scope"
+import * as ChildProcess from "node:child_process"
+import * as Path from "node:path"
+import * as Url from "node:url"
+
+const RedisLive = RedisConnection.layerFromServer.pipe(Layer.provideMerge(RedisServer.layer()))
+
+let counter = 0
+const uniqueName = (label: string) => `test-${label}-${process.pid}-${++counter}`
+
+// Real time, not the TestClock: the queue waits on Redis, which lives on real time.
+const sleep = (millis: number) => Effect.promise(() => new Promise<void>((resolve) => setTimeout(resolve, millis)))
+
+/** Polls `check` on real time until it holds (bounded by the test timeout). */
+const until = <E>(check: Effect.Effect<boolean, E>): Effect.Effect<void, E> =>
+  Effect.flatMap(check, (ok) => ok ? Effect.void : Effect.zipRight(sleep(20), until(check)))
+
+const Item = Schema.Struct({ n: Schema.Number })
+
+const base = {
+  schema: Schema.Number,
+  capacity: 100,
+  workers: 2,
+  handler: (_: number) => Effect.void,
+  onFailure: "collect" as const,
+  onClose: "drain" as const
+}
+
+const packageDir = Path.resolve(Path.dirname(Url.fileURLToPath(import.meta.url)), "..")
+const workerFixture = Path.join(packageDir, "test", "fixtures", "redisWorkQueueWorker.ts")
+
+interface Child {
+  readonly process: ChildProcess.ChildProcess
+  readonly lines: Array<string>
+  readonly exited: Promise<number | null>
+}
+
+/** A worker process (see fixtures/redisWorkQueueWorker.ts), SIGKILLed when the scope closes if still running. */
+const spawnWorker = (args: ReadonlyArray<string | number>): Effect.Effect<Child, never, Scope.Scope> =>
+  Effect.acquireRelease(
+    Effect.sync(() => {
+      const child = ChildProcess.spawn(process.execPath, ["--import", "tsx", workerFixture, ...args.map(String)], {
+        cwd: packageDir,
+        stdio: ["ignore", "pipe", "pipe"]
+      })
+      const lines: Array<string> = []
+      let buffer = ""
+      child.stdout!.on("data", (chunk: Buffer) => {
+        buffer += chunk.toString()
+        const parts = buffer.split("\n")
+        buffer = parts.pop()!
+        lines.push(...parts)
+      })
+      child.stderr!.on("data", (chunk: Buffer) => lines.push(`stderr: ${chunk.toString().trim()}`))
+      const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
+      return { process: child, lines, exited }
+    }),
+    (child) => Effect.sync(() => child.process.exitCode === null && child.process.kill("SIGKILL"))
+  )
+
+const waitForLine = (child: Child, predicate: (line: string) => boolean) =>
+  until(Effect.sync(() => child.lines.some(predicate)))
+
+describe("RedisWorkQueue", () => {
+  it.live("bad options and bad arguments are an InvalidArgumentError at the call", () =>
+    Effect.gen(function*() {
+      const cases: ReadonlyArray<readonly [unknown, string]> = [
+        [null, "options"],
+        [{ ...base, name: "" }, "name"],
+        [{ ...base, name: "a{b}" }, "name"],
+        [{ ...base, name: "q", schema: "number" }, "schema"],
+        [{ ...base, name: "q", capacity: 0 }, "capacity"],
+        [{ ...base, name: "q", capacity: 1.5 }, "capacity"],
+        [{ ...base, name: "q", workers: -1 }, "workers"],
+        [{ ...base, name: "q", workers: Number.NaN }, "workers"],
+        [{ ...base, name: "q", handler: "nope" }, "handler"],
+        [{ ...base, name: "q", onFailure: "ignore" }, "onFailure"],
+        [{ ...base, name: "q", onClose: "later" }, "onClose"],
+        [{ ...base, name: "q", label: 7 }, "label"],
+        [{ ...base, name: "q", visibilityTimeout: 0 }, "visibilityTimeout"],
+        [{ ...base, name: "q", visibilityTimeout: "forever" }, "visibilityTimeout"],
+        [{ ...base, name: "q", pollInterval: -1 }, "pollInterval"]
+      ]
+      for (const [options, argument] of cases) {
+        const error = yield* Effect.flip(
+          Effect.scoped(RedisWorkQueue.make(options as RedisWorkQueue.Options<number, number, never, never, "collect">))
+        )
+        assert.isTrue(InvalidArgument.isInvalidArgumentError(error), `${argument}: ${String(error)}`)
+        if (InvalidArgument.isInvalidArgumentError(error)) {
+          assert.strictEqual(error.operation, "RedisWorkQueue.make", argument)
+          assert.strictEqual(error.argument, argument)
+        }
+      }
+      // A queue that is not a Redis one.
+      const local = yield* Effect.scoped(Effect.gen(function*() {
+        const queue = yield* WorkQueue.make({ ...base, workers: 1 })
+        return [
+          yield* Effect.flip(RedisWorkQueue.awaitEnd(queue)),
+          yield* Effect.flip(RedisWorkQueue.statistics(queue))
+        ] as const
+      }))
+      for (const error of local) {
+        assert.isTrue(InvalidArgument.isInvalidArgumentError(error))
+      }
+    }).pipe(Effect.provide(RedisLive)))
+
+  it.live("shutdown with a bad mode, and an item its schema cannot encode, are rejected at the call", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const queue = yield* RedisWorkQueue.make({
+        ...base,
+        name: uniqueName("bad-call"),
+        schema: Schema.Number.pipe(Schema.int())
+      })
+      const error = yield* Effect.flip(WorkQueue.shutdown(queue, "later" as WorkQueue.ShutdownMode))
+      assert.isTrue(InvalidArgument.isInvalidArgumentError(error))
+      // `offer` has no error channel for it: a defect at the call, carrying the InvalidArgumentError.
+      const exit = yield* Effect.exit(WorkQueue.offer(queue, 1.5))
+      assert.isTrue(Exit.isFailure(exit))
+      if (Exit.isFailure(exit)) {
+        const defect = Cause.dieOption(exit.cause)
+        assert.isTrue(Option.isSome(defect) && InvalidArgument.isInvalidArgumentError(defect.value))
+      }
+      const stats = yield* WorkQueue.statistics(queue)
+      assert.strictEqual(stats.offered, 0)
+    })).pipe(Effect.provide(RedisLive)))
+
+  it.live("one process: offer, process, statistics; end refuses later offers; two instances share the items", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const name = uniqueName("basic")
+      const seen = new Map<number, number>()
+      const handler = ({ n }: { readonly n: number }) =>
+        Effect.sync(() => {
+          seen.set(n, (seen.get(n) ?? 0) + 1)
+        })
+      const options = { name, schema: Item, capacity: 20, handler, onFailure: "collect", onClose: "drain" } as const
+      const queue = yield* RedisWorkQueue.make({ ...options, workers: 3, label: "basic" })
+      // A second instance of the same queue, as another process would have.
+      const other = yield* RedisWorkQueue.make({ ...options, workers: 2 })
+      const n = 300
+      yield* WorkQueue.offerAll(queue, Array.from({ length: n }, (_, i) => ({ n: i })))
+      yield* WorkQueue.awaitIdle(queue)
+      yield* WorkQueue.awaitIdle(other)
+      const stats = yield* WorkQueue.statistics(queue)
+      const otherStats = yield* WorkQueue.statistics(other)
+      assert.strictEqual(stats.offered, n)
+      assert.strictEqual(stats.processed, n)
+      assert.strictEqual(stats.succeeded, n)
+      assert.strictEqual(stats.queued, 0)
+      assert.strictEqual(stats.inFlight, 0)
+      assert.strictEqual(stats.workers, 3)
+      assert.strictEqual(stats.capacity, 20)
+      assert.isAtMost(stats.peakQueued, 20)
+      // Global figures are the same seen from either instance; processedByWorker is each one's own.
+      assert.strictEqual(otherStats.processed, n)
+      const total = [...stats.processedByWorker, ...otherStats.processedByWorker].reduce((a, b) => a + b, 0)
+      assert.strictEqual(total, n)
+      assert.strictEqual(seen.size, n)
+      assert.isTrue([...seen.values()].every((count) => count === 1), "no crash, no redelivery: each item once")
+
+      yield* WorkQueue.end(other)
+      // `end` is shared: the other instance refuses offers too.
+      const refused = yield* Effect.flip(WorkQueue.offer(queue, { n: -1 }))
+      assert.strictEqual(refused._tag, "WorkQueueClosedError")
+      if (refused._tag === "WorkQueueClosedError") assert.strictEqual(refused.reason, "closed")
+      yield* RedisWorkQueue.awaitEnd(queue)
+      const report = yield* WorkQueue.shutdown(queue, "drain")
+      assert.deepStrictEqual(
+        { ...report, failure: undefined },
+        {
+          mode: "drain",
+          offered: n,
+          processed: n,
+          succeeded: n,
+          failed: 0,
+          discarded: 0,
+          discardedItems: [],
+          failure: undefined
+        }
+      )
+      // Calling it again returns the same figures.
+      assert.strictEqual((yield* WorkQueue.shutdown(queue, "discard")).mode, "drain")
+      const redisStats = yield* RedisWorkQueue.statistics(queue)
+      assert.strictEqual(redisStats.redelivered, 0)
+      assert.isTrue(redisStats.ended)
+      assert.strictEqual(redisStats.workersRunning, 0)
+    })).pipe(Effect.provide(RedisLive)))
+
+  it.live("capacity: offer waits for room in the shared list; an interrupted offer adds nothing", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const name = uniqueName("capacity")
+      const producer = yield* RedisWorkQueue.make({ ...base, name, capacity: 3, workers: 0 })
+      yield* WorkQueue.offerAll(producer, [1, 2, 3])
+      const blocked = yield* Effect.fork(WorkQueue.offer(producer, 4))
+      yield* until(Effect.map(WorkQueue.statistics(producer), (s) => s.waitingOffers === 1))
+      yield* sleep(100)
+      assert.isNull(blocked.unsafePoll(), "the fourth offer waits while 3 items are queued")
+      let stats = yield* WorkQueue.statistics(producer)
+      assert.strictEqual(stats.offered, 3)
+      assert.strictEqual(stats.queued, 3)
+      // A waiting offer that is interrupted is withdrawn.
+      const withdrawn = yield* Effect.fork(WorkQueue.offer(producer, 99))
+      yield* until(Effect.map(WorkQueue.statistics(producer), (s) => s.waitingOffers === 2))
+      yield* Fiber.interrupt(withdrawn)
+
+      // A consumer elsewhere (another instance of the same queue) makes room.
+      const seen: Array<number> = []
+      yield* RedisWorkQueue.make({
+        ...base,
+        name,
+        capacity: 3,
+        workers: 1,
+        handler: (n) => Effect.sync(() => seen.push(n))
+      })
+      yield* Fiber.join(blocked)
+      yield* WorkQueue.awaitIdle(producer)
+      stats = yield* WorkQueue.statistics(producer)
+      assert.strictEqual(stats.offered, 4)
+      assert.strictEqual(stats.processed, 4)
+      assert.strictEqual(stats.waitingOffers, 0)
+      assert.strictEqual(stats.peakQueued, 3)
+      assert.deepStrictEqual(seen.slice().sort(), [1, 2, 3, 4])
+    })).pipe(Effect.provide(RedisLive)))
+
+  it.live("collect: failures are settled, counted globally and kept here with their Cause; the rest go on", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const queue = yield* RedisWorkQueue.make({
+        ...base,
+        name: uniqueName("collect"),
+        workers: 3,
+        handler: (n) => n % 3 === 0 ? Effect.fail(`bad ${n}`) : n === 10 ? Effect.die("boom") : Effect.void
+      })
+      yield* WorkQueue.offerAll(queue, Array.from({ length: 12 }, (_, i) => i + 1))
+      yield* WorkQueue.awaitIdle(queue)
+      const stats = yield* WorkQueue.statistics(queue)
+      assert.strictEqual(stats.processed, 12)
+      assert.strictEqual(stats.failed, 5)
+      assert.strictEqual(stats.succeeded, 7)
+      const failures = yield* WorkQueue.failures(queue)
+      assert.deepStrictEqual(failures.map((f) => f.item).sort((a, b) => a - b), [3, 6, 9, 10, 12])
+      const died = failures.find((f) => f.item === 10)!
+      assert.isTrue(Cause.isDie(died.cause))
+      const failed = failures.find((f) => f.item === 3)!
+      assert.deepStrictEqual(Cause.failureOption(failed.cause), Option.some("bad 3"))
+      // Not redelivered: a failure is a result.
+      assert.strictEqual((yield* RedisWorkQueue.statistics(queue)).redelivered, 0)
+    })).pipe(Effect.provide(RedisLive)))
+
+  it.live("fail-fast: the first failure stops this process's part; its items go back, nothing is lost", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const name = uniqueName("fail-fast")
+      const started: Array<number> = []
+      const queue = yield* RedisWorkQueue.make({
+        ...base,
+        name,
+        workers: 2,
+        onFailure: "fail-fast",
+        handler: (n: number) =>
+          Effect.sync(() => started.push(n)).pipe(
+            Effect.zipRight(n === 3 ? Effect.fail(`bad ${n}`) : Effect.sleep(n === 2 ? "10 seconds" : "1 millis"))
+          )
+      })
+      yield* WorkQueue.offerAll(queue, [1, 2, 3, 4, 5, 6, 7, 8])
+      const error = yield* Effect.flip(WorkQueue.awaitIdle(queue))
+      assert.strictEqual(error, "bad 3")
+      const refused = yield* Effect.flip(WorkQueue.offer(queue, 9))
+      assert.isTrue(refused._tag === "WorkQueueClosedError" && refused.reason === "failed")
+      const report = yield* WorkQueue.shutdown(queue, "drain")
+      assert.isTrue(report.failure !== undefined && Cause.failureOption(report.failure)._tag === "Some")
+      assert.strictEqual(report.failed, 1)
+      // Item 2's handler (10 s) was interrupted and handed back, not discarded: still in the shared queue.
+      const stats = yield* WorkQueue.statistics(queue)
+      assert.strictEqual(stats.inFlight, 0)
+      assert.strictEqual(stats.discarded, 0)
+      assert.strictEqual(stats.processed + stats.queued, stats.offered)
+      assert.isAtLeast(stats.queued, 1)
+
+      // Another process picks them up.
+      const rest: Array<number> = []
+      const other = yield* RedisWorkQueue.make({
+        ...base,
+        name,
+        workers: 1,
+        handler: (n: number) => Effect.sync(() => rest.push(n))
+      })
+      yield* WorkQueue.awaitIdle(other)
+      assert.include(rest, 2)
+      const final = yield* WorkQueue.statistics(other)
+      assert.strictEqual(final.processed, 8)
+      assert.strictEqual(final.failed, 1)
+    })).pipe(Effect.provide(RedisLive)))
+
+  it.live("shutdown discard and a closing scope hand held items back at once, not after the timeout", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const name = uniqueName("discard")
+      const queue = yield* RedisWorkQueue.make({
+        ...base,
+        name,
+        workers: 2,
+        visibilityTimeout: "1 minute",
+        handler: () => Effect.never
+      })
+      yield* WorkQueue.offerAll(queue, [1, 2, 3, 4, 5])
+      yield* until(Effect.map(WorkQueue.statistics(queue), (s) => s.inFlight >= 2))
+      const report = yield* WorkQueue.shutdown(queue, "discard")
+      assert.strictEqual(report.mode, "discard")
+      assert.strictEqual(report.processed, 0)
+      assert.deepStrictEqual(report.discardedItems, [])
+      const stats = yield* WorkQueue.statistics(queue)
+      assert.strictEqual(stats.inFlight, 0)
+      assert.strictEqual(stats.queued, 5)
+      assert.strictEqual(stats.workersRunning, 0)
+
+      // The same through a scope close (onClose: "discard").
+      const scope = yield* Scope.make()
+      const second = yield* RedisWorkQueue.make({
+        ...base,
+        name,
+        workers: 3,
+        onClose: "discard",
+        visibilityTimeout: "1 minute",
+        handler: () => Effect.never
+      }).pipe(Scope.extend(scope))
+      yield* until(Effect.map(WorkQueue.statistics(second), (s) => s.inFlight >= 3))
+      yield* Scope.close(scope, Exit.void)
+      const after = yield* WorkQueue.statistics(queue)
+      assert.strictEqual(after.inFlight, 0)
+      assert.strictEqual(after.queued, 5)
+      assert.strictEqual((yield* RedisWorkQueue.statistics(queue)).redelivered, 0)
+    })).pipe(Effect.provide(RedisLive)))
+
+  it.live(
+    "kill -9 of a worker process mid-handler: its items are redelivered to another process, none is lost",
+    () =>
+      Effect.scoped(Effect.gen(function*() {
+        const server = yield* RedisServer.RedisServer
+        const redis = yield* RedisConnection.RedisConnection
+        const name = uniqueName("kill")
+        const items = 12
+        const producer = yield* RedisWorkQueue.make({
+          name,
+          schema: Item,
+          capacity: 1_000,
+          workers: 0,
+          handler: () => Effect.void,
+          onFailure: "collect",
+          onClose: "drain"
+        })
+        // Child A: 2 workers, slow handlers, visibility timeout 1 s. Child B boots meanwhile and waits for a gate.
+        const gate = `test:{${name}}:gate`
+        const a = yield* spawnWorker([server.url, name, 2, 2_000, 1_000])
+        const b = yield* spawnWorker([server.url, name, 3, 50, 1_000, gate])
+        yield* waitForLine(a, (line) => line === "ready")
+        yield* WorkQueue.offerAll(producer, Array.from({ length: items }, (_, n) => ({ n })))
+        yield* waitForLine(a, (line) => line.startsWith("start "))
+        a.process.kill("SIGKILL")
+        yield* Effect.promise(() => a.exited)
+        const startedByA = a.lines.filter((line) => line.startsWith("start ")).map((line) => Number(line.slice(6)))
+
+        // A's claims are still in flight until their deadline passes; nothing is lost meanwhile.
+        const between = yield* WorkQueue.statistics(producer)
+        assert.strictEqual(between.processed + between.queued + between.inFlight, between.offered)
+        assert.isAtLeast(between.inFlight, 1)
+
+        // Child B takes over; the producer ends the input so B stops once all is done.
+        yield* waitForLine(b, (line) => line === "booted")
+        yield* redis.use("gate", (client) => client.set(gate, "1"))
+        yield* WorkQueue.end(producer)
+        const code = yield* Effect.promise(() => b.exited)
+        assert.strictEqual(code, 0, b.lines.join("\n"))
+        yield* WorkQueue.awaitIdle(producer)
+
+        const stats = yield* RedisWorkQueue.statistics(producer)
+        assert.strictEqual(stats.offered, items)
+        assert.strictEqual(stats.processed, items)
+        assert.strictEqual(stats.queued + stats.inFlight, 0)
+        assert.isAtLeast(stats.redelivered, 1)
+        assert.strictEqual(stats.processed + stats.queued, stats.offered)
+        // Every item ran to its end at least once; those A was running when killed ran again in B.
+        const runs = yield* redis.use("runs", (client) => client.hgetall(`test:{${name}}:runs`))
+        for (let n = 0; n < items; n++) assert.isAtLeast(Number(runs[String(n)] ?? 0), 1, `item ${n}`)
+        const startedByB = b.lines.filter((line) => line.startsWith("start ")).map((line) => Number(line.slice(6)))
+        for (const n of startedByA) {
+          if (runs[String(n)] === "1") assert.include(startedByB, n, `item ${n} interrupted by the kill`)
+        }
+        assert.isTrue(b.lines.some((line) => line.startsWith("summary ")))
+      })).pipe(Effect.provide(RedisLive))
+  )
+
+  it.live("Redis down: offers, statistics and awaitIdle fail fast with RedisError; workers recover when it returns", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const serverScope = yield* Scope.make()
+      const first = yield* RedisServer.start().pipe(Scope.extend(serverScope))
+      const connection = yield* RedisConnection.make({ url: first.url, commandTimeout: "500 millis" })
+      const seen: Array<number> = []
+      const queue = yield* RedisWorkQueue.make({
+        ...base,
+        name: uniqueName("down"),
+        workers: 1,
+        handler: (n: number) => Effect.sync(() => seen.push(n))
+      }).pipe(Effect.provideService(RedisConnection.RedisConnection, connection))
+      yield* WorkQueue.offerAll(queue, [1, 2])
+      yield* WorkQueue.awaitIdle(queue)
+
+      yield* Scope.close(serverScope, Exit.void)
+      const failures = [
+        yield* Effect.flip(WorkQueue.offer(queue, 3)),
+        yield* Effect.flip(WorkQueue.statistics(queue)),
+        yield* Effect.flip(WorkQueue.awaitIdle(queue)),
+        yield* Effect.flip(WorkQueue.end(queue))
+      ]
+      for (const error of failures) {
+        assert.strictEqual(error._tag, "RedisError", String(error))
+        if (RedisConnection.isRedisError(error)) assert.oneOf(error.reason, ["unavailable", "timeout"])
+      }
+
+      // The same port again (an empty server: this one keeps nothing on disk).
+      yield* RedisServer.start({ port: first.port })
+      yield* until(Effect.map(Effect.either(WorkQueue.offer(queue, 4)), (result) => result._tag === "Right"))
+      yield* WorkQueue.awaitIdle(queue)
+      assert.deepStrictEqual(seen, [1, 2, 4])
+      const stats = yield* WorkQueue.statistics(queue)
+      assert.strictEqual(stats.workersRunning, 1, "the worker survived the outage")
+      assert.strictEqual(stats.processed, 1)
+    })))
+})
