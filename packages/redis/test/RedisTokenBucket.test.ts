@@ -328,6 +328,16 @@ describe("RedisTokenBucket", () => {
       assert.include(error.message, "burst of 5")
       const refused = yield* Effect.flip(TokenBucket.take(b, 6))
       assert.isTrue(InvalidArgument.isInvalidArgumentError(refused))
+
+      // Stacked limits: a second band starts full; dropping it again leaves one band for everyone.
+      yield* TokenBucket.reconfigure(b, { limits: [{ rate: 1, per: "1 minute", burst: 5 }, { rate: 100, burst: 50 }] })
+      const two = yield* TokenBucket.statistics(a)
+      assert.strictEqual(two.tokens.length, 2)
+      assert.isAbove(two.tokens[1]!, 49)
+      yield* TokenBucket.reconfigure(a, { rate: 1000, burst: 10 })
+      const one = yield* TokenBucket.statistics(b)
+      assert.strictEqual(one.tokens.length, 1)
+      yield* TokenBucket.take(b, 6) // b's view of the burst follows: 6 fits in 10 again
     }))
 
   it.scopedLive("closing the scope fails the waiting callers with TokenBucketClosedError and leaves nothing running", () =>
