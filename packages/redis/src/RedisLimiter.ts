@@ -31,7 +31,9 @@
  * - A release that cannot reach Redis is logged; the lease is no longer refreshed and expires within the TTL.
  * - A lease that expires while still held (Redis unreachable or this process stalled for longer than `leaseTtl`)
  *   is logged as a warning; its permits may be given to another process while the holder still runs. Choose a
- *   TTL well above the longest pause you expect (GC, a blocked event loop, a network partition).
+ *   TTL well above the longest pause you expect (GC, a blocked event loop, a network partition). A Redis that
+ *   restarts without persistence forgets every lease the same way: run it with persistence (or a replica) if the
+ *   limit must survive a Redis restart.
  *
  * **Statistics.** `capacity`, `inFlight`, `available`, `peakInFlight` and `totalAcquired` are global (read from
  * Redis, counted since the limiter's keys were created); `waiting` and `waitingPermits` are local: this
@@ -40,6 +42,11 @@
  *
  * **Capacity.** Every `make` states the capacity (`permits`) and the last `make` or `resize` wins: processes
  * sharing a name should pass the same number.
+ *
+ * **Keys.** `fiberkit:limiter:{<name>}:leases|holders|queue|queued|heartbeats|meta` (after the connection's
+ * `keyPrefix`; the braces keep them in one Redis Cluster slot) and the pub/sub channel
+ * `fiberkit:limiter:{<name>}:granted`. Each limiter instance opens one extra connection for that subscription.
+ * The keys are not deleted when processes stop (the statistics live there); delete them to reset a limiter.
  *
  * **Why not `redis-semaphore`?** Its `Semaphore`/`MultiSemaphore` take the time from the caller (`Date.now()`,
  * so clock skew moves expiries), acquire by polling only (no wake-up on release), have no FIFO order across

@@ -368,6 +368,10 @@ describe("RedisLimiter", () => {
           assert.match(error.operation, /^RedisLimiter\./)
         }
       }
+      const makeError = yield* Effect.flip(
+        Effect.scoped(RedisLimiter.make({ name: "outage-2", permits: 1 })).pipe(Effect.provide(connection))
+      )
+      assert.isTrue(RedisConnection.isRedisError(makeError), String(makeError))
       yield* Fiber.interrupt(holder)
 
       // Back on the same port, empty (no persistence): the limiter re-creates itself from its own capacity.
@@ -389,7 +393,7 @@ describe("RedisLimiter", () => {
       const permits = 3
       const children = yield* Effect.forEach(
         [1, 2, 3],
-        (i) => spawnChild("limiterWorker.ts", [server.url, name, String(permits), "60", String(i * 7919)])
+        (i) => spawnChild("limiterWorker.ts", [server.url, name, String(permits), "40", String(i * 7919)])
       )
       const codes = yield* Effect.forEach(children, (child) => child.exit, { concurrency: "unbounded" })
       assert.deepStrictEqual(codes, [0, 0, 0], children.map((child) => child.stdout()).join("\n"))
@@ -415,19 +419,15 @@ describe("RedisLimiter", () => {
       const server = yield* RedisServer.RedisServer
       const name = fresh("crash")
       const limiter = yield* RedisLimiter.make({ name, permits: 3, leaseTtl: "1 second" })
-      const holder = yield* spawnChild("limiterHolder.ts", [server.url, name, "3", "2", "1000", "hold"])
-      yield* holder.line("held")
-      // Alive, the holder keeps its lease past several TTLs (the refresh fiber extends it).
-      yield* pause(2_500)
+      // The child holds 2 permits and queues for 3 more behind them, at the head of the queue.
+      const child = yield* spawnChild("limiterHolder.ts", [server.url, name, "3", "2", "1000", "3"])
+      yield* child.line("ready")
+      // Alive, the child keeps its lease and its place past the TTL (the refresh fiber and the waiter's polls).
+      yield* pause(1_600)
       assert.strictEqual((yield* Limiter.statistics(limiter)).inFlight, 2)
-      // A second child queues for all 3 permits, at the head of the queue.
-      const waiter = yield* spawnChild("limiterHolder.ts", [server.url, name, "3", "3", "1000", "wait"])
-      yield* waiter.line("waiting")
       assert.strictEqual((yield* rawState(name)).queue, 1)
-      waiter.process.kill("SIGKILL")
-      yield* waiter.exit
-      holder.process.kill("SIGKILL")
-      yield* holder.exit
+      child.process.kill("SIGKILL")
+      yield* child.exit
       // Nothing was released (SIGKILL runs no finalizer): the lease and the place in the queue simply expire.
       yield* eventually(
         Effect.map(Limiter.statistics(limiter), (s) => s.inFlight === 0),
