@@ -244,7 +244,7 @@ const run = (settings: Settings, config: RunConfig) =>
         `upstream requests take ${settings.latencyMs}-${settings.latencyMs + settings.jitterMs} ms\n`
     )
 
-    const startedAt = yield* Clock.currentTimeMillis
+    const spawnedAt = yield* Clock.currentTimeMillis
     const workerNames = Array.from({ length: settings.processes }, (_, i) => `worker-${i + 1}`)
     const workers = yield* Effect.forEach(workerNames, (name) => spawnWorker(config, name))
     const pids = yield* Effect.forEach(workers, (w) => Deferred.await(w.ready), { concurrency: "unbounded" }).pipe(
@@ -253,14 +253,16 @@ const run = (settings: Settings, config: RunConfig) =>
         onTimeout: () => new DemoError({ reason: "the workers did not connect within 60 s" })
       })
     )
+    const startedAt = yield* Clock.currentTimeMillis
     yield* Console.log(
-      `started ${workers.map((w, i) => `${w.name} (pid ${pids[i]})`).join(", ")} with node --import tsx src/worker.ts`
+      `started ${workers.map((w, i) => `${w.name} (pid ${pids[i]})`).join(", ")} with node --import tsx ` +
+        `src/worker.ts; all connected after ${((startedAt - spawnedAt) / 1000).toFixed(1)} s`
     )
 
     const queue = yield* joinQueue(config, "coordinator", 0)
     yield* WorkQueue.offerAll(queue, Array.from({ length: settings.items }, (_, i) => ({ id: i + 1 })))
     yield* WorkQueue.end(queue)
-    yield* Console.log(`offered items 1..${settings.items} and ended the input\n`)
+    yield* Console.log(`offered items 1..${settings.items} and ended the input; progress, in seconds since the workers were ready:\n`)
 
     const appliedCount = redis.use("demo.progress", (client) => client.scard(keys.applied))
     const progress = Effect.gen(function*() {
@@ -428,7 +430,9 @@ const run = (settings: Settings, config: RunConfig) =>
     )
     yield* Console.log(`the upstream's own records:`)
     yield* Console.log(
-      `  ${upstreamSummary.requests} requests (${upstreamSummary.aborted} cut off by the kill), ` +
+      `  ${upstreamSummary.requests} requests${
+        upstreamSummary.aborted > 0 ? ` (${upstreamSummary.aborted} cut off by the kill)` : ""
+      }, ` +
         `peak in flight ${upstreamSummary.peakInFlight} (limit ${settings.permits} permits), ` +
         `busiest 1 s window ${upstreamSummary.busiestWindow} (limit rate + burst = ${
           settings.rate + settings.burst
