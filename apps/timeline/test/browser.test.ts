@@ -234,6 +234,24 @@ describe("the HTML timeline in headless chromium", () => {
         ])
         for (let i = 1; i < ticks.length; i++) assert.isAbove(ticks[i]!.x, ticks[i - 1]!.x)
         assert.strictEqual(yield* Effect.promise(() => page.title()), "checkout: the payment fails")
+        // The summary, the legend (a swatch per state, in the colours of the chart) and the nesting connectors.
+        const summary = yield* Effect.promise(() => page.locator("body > p").first().textContent())
+        assert.strictEqual(summary, "6 fibers over 20 ms: 3 ok, 2 failed, 1 interrupted, 0 still running.")
+        const legend = yield* Effect.promise(() =>
+          page.$$eval(".legend span", (spans) =>
+            spans.map((span) => [
+              span.textContent,
+              getComputedStyle(span.querySelector("i")!).backgroundColor
+            ]))
+        )
+        assert.includeDeepMembers(legend, [
+          ["suspended", "rgb(158, 203, 255)"],
+          ["waiting", "rgb(240, 173, 78)"],
+          ["failed", "rgb(207, 34, 46)"],
+          ["interrupted", "rgb(188, 76, 0)"]
+        ])
+        // One connector from each parent's row down to each child's, at the child's start.
+        assert.strictEqual(yield* Effect.promise(() => page.locator("line.fork").count()), 5)
         assert.deepStrictEqual(requests, [pathToFileURL(htmlFile).href])
 
         const screenshot = path.join(artifacts, "checkout.png")
