@@ -12,9 +12,10 @@
  * process-wide counter, so the raw ids depend on whatever ran before.
  */
 import { InvalidArgument, Timeline } from "@fiberkit/core"
-import type * as Duration from "effect/Duration"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
+import * as Option from "effect/Option"
 import * as TestClock from "effect/TestClock"
 import * as TestContext from "effect/TestContext"
 import * as fs from "node:fs"
@@ -36,7 +37,7 @@ export interface Picture {
    * script only.
    */
   readonly clock?: "test" | "live"
-  /** How far the TestClock is moved. Default one second: every run here ends well before. */
+  /** How far the TestClock is moved. Default one second; the run must have ended by then. */
   readonly advance?: Duration.DurationInput
 }
 
@@ -70,10 +71,20 @@ export const recordPicture = (picture: Picture): Effect.Effect<Timeline.Recordin
     Effect.orDie
   )
   if (picture.clock === "live") return Effect.map(recorded, renumber)
+  const advance = Duration.decode(picture.advance ?? "1 second")
   return Effect.gen(function*() {
     const fiber = yield* Effect.fork(recorded)
-    yield* TestClock.adjust(picture.advance ?? "1 second")
-    return renumber(yield* Fiber.join(fiber))
+    yield* TestClock.adjust(advance)
+    const done = yield* Fiber.poll(fiber)
+    if (Option.isNone(done)) {
+      // Joining would wait for a TestClock that nobody moves any more: say so instead of hanging.
+      yield* Fiber.interruptFork(fiber)
+      return yield* Effect.dieMessage(
+        `picture "${picture.name}" had not ended after ${Duration.format(advance)} of TestClock time: ` +
+          "give it a larger `advance`, or bound what it waits for"
+      )
+    }
+    return renumber(yield* done.value)
   }).pipe(Effect.provide(TestContext.TestContext))
 }
 
