@@ -357,3 +357,46 @@ describe("the caller's fiber after a timeout", () => {
       assert.isTrue(Exit.isInterrupted(exit), String(exit))
     }))
 })
+
+describe("on the live clock (one shared host timer)", () => {
+  it.live("many deadlines in the same milliseconds each fire once; those whose work ended never fire", () =>
+    Effect.gen(function*() {
+      // Each fiber makes its deadline and enters its region in one step; half of the regions finish
+      // at once (their deadlines leave the wheel), half never do.
+      const results = yield* Effect.forEach(
+        Array.from({ length: 300 }, (_, i) => i),
+        (i) =>
+          Effect.flatMap(
+            Deadline.make({ after: Duration.millis(20 + (i % 4)), label: `op ${i}` }),
+            (deadline) =>
+              Effect.map(
+                Effect.exit(Deadline.within(i % 2 === 0 ? Effect.never : Effect.succeed(i), deadline)),
+                (exit) => ({ deadline, exit })
+              )
+          ),
+        { concurrency: "unbounded" }
+      )
+      for (const [i, { exit }] of results.entries()) {
+        if (i % 2 === 0) assert.strictEqual(timeoutOf(exit).label, `op ${i}`)
+        else assert.deepStrictEqual(exit, Exit.succeed(i))
+      }
+      const made = results.map((r) => r.deadline)
+      const expired = yield* Effect.forEach(made, (d) => Effect.map(Deadline.statistics(d), (s) => s.expired))
+      assert.deepStrictEqual(expired, made.map((_, i) => i % 2 === 0))
+    }))
+
+  it.live("a deadline moved earlier than every other one re-arms the timer", () =>
+    Effect.gen(function*() {
+      const late = yield* Deadline.make({ after: "1 hour", label: "late" })
+      const moved = yield* Deadline.make({ after: "1 hour", label: "moved" })
+      const waiting = yield* Effect.fork(Deadline.within(Effect.never, late))
+      const fiber = yield* Effect.fork(Deadline.within(Effect.never, moved))
+      yield* Effect.yieldNow()
+      assert.isTrue(yield* Deadline.reschedule(moved, "5 millis"))
+      // Without re-arming, this would wait for the hour-long timer.
+      assert.strictEqual(timeoutOf(yield* Fiber.await(fiber)).label, "moved")
+      assert.isTrue(yield* isOpen(waiting))
+      yield* Fiber.interrupt(waiting)
+      assert.isFalse((yield* Deadline.statistics(late)).expired)
+    }))
+})

@@ -380,3 +380,60 @@ describe("TokenBucket", () => {
       }))
   })
 })
+
+// Guards for the algorithmic properties the bench (W5) relies on: they count and order, never time.
+describe("TokenBucket guards", () => {
+  it.scoped(
+    "3,000 callers at once: no 1 s window admits more than rate + burst, and the rate is kept",
+    () =>
+      Effect.gen(function*() {
+        const bucket = yield* TokenBucket.make({ rate: 1000, per: "1 second", burst: 10 })
+        const { admissions, run } = hammer(bucket, 3000)
+        const fiber = yield* Effect.fork(run)
+        yield* TestClock.adjust("3 seconds")
+        yield* Fiber.join(fiber)
+        assert.strictEqual(admissions.length, 3000)
+        assert.isAtMost(maxWindow(admissions, 1000), 1010)
+        // 10 at once, then one per millisecond: the last at 2,990 ms.
+        assert.strictEqual(admissions[admissions.length - 1]!.at, 2990)
+        const stats = yield* TokenBucket.statistics(bucket)
+        assert.strictEqual(stats.admitted, 3000)
+        assert.strictEqual(stats.timers, 0)
+      }),
+    { timeout: 30_000 }
+  )
+
+  it.effect("a waiter given its turn runs at once, before fibers already queued on the scheduler", () =>
+    Effect.gen(function*() {
+      // A clock that only this test moves, whose sleeps never end: no timer can give the turn.
+      let nowMs = 0
+      const clock: Clock.Clock = {
+        [Clock.ClockTypeId]: Clock.ClockTypeId,
+        unsafeCurrentTimeMillis: () => nowMs,
+        unsafeCurrentTimeNanos: () => BigInt(nowMs) * 1_000_000n,
+        currentTimeMillis: Effect.sync(() => nowMs),
+        currentTimeNanos: Effect.sync(() => BigInt(nowMs) * 1_000_000n),
+        sleep: () => Effect.never
+      }
+      const log: Array<string> = []
+      yield* Effect.scoped(
+        Effect.gen(function*() {
+          const bucket = yield* TokenBucket.make({ rate: 10, per: "1 second", burst: 1 })
+          yield* TokenBucket.take(bucket)
+          const waiter = yield* Effect.fork(TokenBucket.withTokens(bucket)(Effect.sync(() => log.push("waiter"))))
+          yield* Effect.yieldNow()
+          assert.strictEqual((yield* TokenBucket.statistics(bucket)).waiting, 1)
+          nowMs = 100 // one token is due, and nobody has looked yet
+          // The arrival finds the token and gives the waiter its turn; the other fiber was queued first.
+          const arrival = yield* Effect.fork(
+            Effect.zipRight(Effect.sync(() => log.push("arrival")), TokenBucket.take(bucket))
+          )
+          const other = yield* Effect.fork(Effect.sync(() => log.push("other")))
+          yield* Fiber.join(other)
+          yield* Fiber.join(waiter)
+          assert.deepStrictEqual(log, ["arrival", "waiter", "other"])
+          yield* Fiber.interrupt(arrival)
+        }).pipe(Effect.withClock(clock))
+      )
+    }))
+})

@@ -63,9 +63,121 @@ const currentStack = FiberRef.unsafeMake<DeadlineStack>(emptyStack, {
   join: (parent) => parent
 })
 
-// Each region interrupts with its own id, so it can tell its own interruption from anyone else's.
-let nextRegionId = 0
-const regionId = (): FiberId.FiberId => FiberId.make(--nextRegionId, 0)
+// Each region interrupts with an id of its own, so it can tell its own interruption from anyone
+// else's. Regions nested on one fiber sit at different depths of its deadline stack, and a region
+// never leaves its own interruption behind (it either removes it, or someone else's goes on with
+// it and the fiber ends), so one id per depth is enough. Reusing them matters under load: each
+// interruption hashes its interruptor's id (`onInterrupt` collects them in a HashSet), and a
+// fresh id has no cached hash.
+const regionIds: Array<FiberId.FiberId> = []
+const regionIdAt = (depth: number): FiberId.FiberId => regionIds[depth] ??= FiberId.make(-1 - depth, 0)
+
+/**
+ * One host timer for every deadline on the live clock. Deadlines wait in buckets, one per
+ * millisecond of expiry, and a single `setTimeout` is armed for the earliest bucket; when it
+ * fires, every deadline whose millisecond has come expires in that one callback. Under load
+ * (W4: 1000 timeouts of 10 ms, most of them in the same few milliseconds) this replaces a host
+ * timer per deadline, with its allocation, its async-hooks bookkeeping and its own turn of the
+ * timers phase, by a push into an array; cancelling is a swap-remove.
+ *
+ * Host timers may fire up to a millisecond before `Date.now()` reaches the time they were set
+ * for; re-arming for that millisecond would push the expiry to a later turn of the event loop,
+ * which under load can be very late. So when the timer fires, the bucket it was armed for is due.
+ */
+class TimerWheel {
+  private readonly buckets = new Map<number, Array<DeadlineImpl>>()
+  /** Bucket keys, a binary min-heap; keys whose bucket emptied stay until they come up. */
+  private readonly keys: Array<number> = []
+  private handle: ReturnType<typeof setTimeout> | undefined = undefined
+  private armedKey = Number.POSITIVE_INFINITY
+  /** Whether the armed timer covers the whole wait (a wait over setTimeout's limit takes steps). */
+  private armedFull = true
+
+  add(deadline: DeadlineImpl, at: number): void {
+    const key = Math.ceil(at)
+    let bucket = this.buckets.get(key)
+    if (bucket === undefined) {
+      bucket = []
+      this.buckets.set(key, bucket)
+      heapPush(this.keys, key)
+    }
+    deadline.wheelBucket = bucket
+    deadline.wheelIndex = bucket.length
+    bucket.push(deadline)
+    if (key < this.armedKey) this.arm(key, Date.now())
+  }
+
+  remove(deadline: DeadlineImpl): void {
+    const bucket = deadline.wheelBucket
+    if (bucket === undefined) return
+    deadline.wheelBucket = undefined
+    const last = bucket.pop()!
+    if (last !== deadline) {
+      bucket[deadline.wheelIndex] = last
+      last.wheelIndex = deadline.wheelIndex
+    }
+  }
+
+  private arm(key: number, now: number): void {
+    if (this.handle !== undefined) clearTimeout(this.handle)
+    this.armedKey = key
+    const wait = Math.max(0, key - now)
+    this.armedFull = wait <= MAX_TIMER_MS
+    this.handle = setTimeout(this.fire, Math.min(wait, MAX_TIMER_MS))
+  }
+
+  private readonly fire = (): void => {
+    this.handle = undefined
+    const due = this.armedFull ? Math.max(this.armedKey, Date.now()) : Date.now()
+    this.armedKey = Number.POSITIVE_INFINITY
+    const keys = this.keys
+    while (keys.length > 0 && keys[0]! <= due) {
+      const key = heapPop(keys)
+      const bucket = this.buckets.get(key)
+      if (bucket === undefined) continue
+      this.buckets.delete(key)
+      for (const deadline of bucket) deadline.wheelBucket = undefined
+      for (const deadline of bucket) deadline.wheelFired()
+    }
+    // Skip keys whose buckets emptied, then wait for the next one (a long wait is re-armed in steps).
+    while (keys.length > 0 && (this.buckets.get(keys[0]!)?.length ?? 0) === 0) {
+      this.buckets.delete(heapPop(keys))
+    }
+    if (keys.length > 0 && this.handle === undefined) this.arm(keys[0]!, Date.now())
+  }
+}
+
+const heapPush = (heap: Array<number>, value: number): void => {
+  let i = heap.push(value) - 1
+  while (i > 0) {
+    const parent = (i - 1) >> 1
+    if (heap[parent]! <= value) break
+    heap[i] = heap[parent]!
+    i = parent
+  }
+  heap[i] = value
+}
+
+const heapPop = (heap: Array<number>): number => {
+  const top = heap[0]!
+  const last = heap.pop()!
+  if (heap.length > 0) {
+    let i = 0
+    for (;;) {
+      const left = 2 * i + 1
+      if (left >= heap.length) break
+      const right = left + 1
+      const child = right < heap.length && heap[right]! < heap[left]! ? right : left
+      if (heap[child]! >= last) break
+      heap[i] = heap[child]!
+      i = child
+    }
+    heap[i] = last
+  }
+  return top
+}
+
+const wheel = new TimerWheel()
 
 /** @internal */
 export class DeadlineImpl implements Deadline.Deadline {
@@ -78,6 +190,9 @@ export class DeadlineImpl implements Deadline.Deadline {
   private listeners: Set<() => void> | undefined = undefined
   private cancelTimer: (() => void) | undefined = undefined
   private armedFor = Number.NaN
+  /** Where this deadline sits in the timer wheel while armed on the live clock. */
+  wheelBucket: Array<DeadlineImpl> | undefined = undefined
+  wheelIndex = 0
 
   constructor(
     readonly label: string,
@@ -147,6 +262,7 @@ export class DeadlineImpl implements Deadline.Deadline {
   }
 
   disarm(): void {
+    if (this.wheelBucket !== undefined) wheel.remove(this)
     this.cancelTimer?.()
     this.cancelTimer = undefined
     this.armedFor = Number.NaN
@@ -159,27 +275,28 @@ export class DeadlineImpl implements Deadline.Deadline {
     const delay = this.at - this.clock.unsafeCurrentTimeMillis()
     if (delay <= 0) return this.expire()
     this.armedFor = this.at
-    // `complete`: the timer covered the whole delay. Host timers may fire up to a millisecond
-    // before Date.now() reaches `at`; re-arming for that millisecond would push the expiry to a
-    // later turn of the event loop, which under load can be very late. So a complete timer expires.
-    const fired = (complete: boolean) => {
-      this.cancelTimer = undefined
-      this.armedFor = Number.NaN
-      if (complete || this.clock.unsafeCurrentTimeMillis() >= this.at) this.expire()
-      else this.arm()
-    }
     if (isLiveClock(this.clock)) {
-      const step = Math.min(delay, MAX_TIMER_MS)
-      const handle = setTimeout(() => fired(step === delay), step)
-      this.cancelTimer = () => clearTimeout(handle)
+      wheel.add(this, this.at)
     } else {
+      const fired = () => {
+        this.cancelTimer = undefined
+        this.armedFor = Number.NaN
+        if (this.clock.unsafeCurrentTimeMillis() >= this.at) this.expire()
+        else this.arm()
+      }
       // Another clock (TestClock, a custom one): a fiber sleeps on it. It starts at once,
       // so the sleep is registered before this returns and a TestClock adjust sees it.
       const fiber = Effect.runFork(
-        Effect.flatMap(this.clock.sleep(Duration.millis(delay)), () => Effect.sync(() => fired(false)))
+        Effect.flatMap(this.clock.sleep(Duration.millis(delay)), () => Effect.sync(fired))
       )
       this.cancelTimer = () => fiber.unsafeInterruptAsFork(fiber.id())
     }
+  }
+
+  /** Called by the wheel when this deadline's millisecond has come (it has already left the wheel). */
+  wheelFired(): void {
+    this.armedFor = Number.NaN
+    this.expire()
   }
 
   move(at: number): boolean {
@@ -275,60 +392,129 @@ const clockOf = (fiber: Fiber.RuntimeFiber<unknown, unknown>): Clock.Clock =>
  * forked and no fiber sleeps. When the timer fires, it interrupts the caller with this region's
  * own id; the interruption unwinds `self` (running its finalizers) up to the region's edge, which
  * is uninterruptible, so it can see the interruption there. If it is this region's alone, the
- * region removes it from the fiber (`FiberRef.interruptedCause`) and fails with
- * `TimeoutExceeded`; anyone else's interruption (an outer deadline, a cancelled task) goes on.
+ * region removes it from the fiber and fails with `TimeoutExceeded`; anyone else's interruption
+ * (an outer deadline, a cancelled task) goes on.
+ *
+ * The bookkeeping at the edge avoids Effect's structural equality on causes, which was the most
+ * expensive step of a timeout under load (see packages/bench/NOTES.md, W4): the interruption is
+ * removed with `FiberRef.delete` (setting `Cause.empty` compares the old cause with the new one,
+ * which hashes the whole cause, and makes the runtime do the same on the fiber's next
+ * interruption), and causes are read with a plain walk instead of `Cause.reduce`.
  */
 const runInline = <A, E, R>(
   self: Effect.Effect<A, E, R>,
-  deadline: DeadlineImpl
+  deadlineOf: (fiber: Fiber.RuntimeFiber<unknown, unknown>) => DeadlineImpl
 ): Effect.Effect<A, E | Deadline.TimeoutExceeded, R> =>
   Effect.uninterruptibleMask((restore) =>
     Effect.withFiberRuntime<A, E | Deadline.TimeoutExceeded, R>((fiber) => {
+      const deadline = deadlineOf(fiber)
       if (deadline.expired || deadline.effectiveAt() <= deadline.clock.unsafeCurrentTimeMillis()) {
         deadline.expire()
         return Effect.fail(deadline.error())
       }
-      const id = regionId()
-      let timedOut = false
-      const onFire = () => {
-        if (timedOut) return
-        timedOut = true
-        timeline.unsafeMarkFiber(fiber, `deadline "${deadline.label}" fired`, "deadline")
-        fiber.unsafeInterruptAsFork(id)
-      }
       const inherited = fiber.getFiberRef(currentStack)
       const own = inherited.owner === fiber.id()
       const stack = own ? inherited : new DeadlineStack(fiber.id(), inherited.items.slice())
+      const region = new InlineRegion(fiber, deadline, regionIdAt(stack.items.length))
       stack.items.push(deadline)
-      deadline.listen(onFire)
-      const body = Effect.flatMap(
-        Effect.exit(restore(self)),
-        (exit): Effect.Effect<A, E | Deadline.TimeoutExceeded> => {
-          stack.items.splice(stack.items.lastIndexOf(deadline), 1)
-          deadline.unlisten(onFire)
-          if (!timedOut) return exit
-          // Someone else interrupted this fiber too: that interruption wins and goes on.
-          if (interruptedByOthers(fiber.getFiberRef(FiberRef.interruptedCause), id)) return exit
-          // Errors raised while unwinding (a failing finalizer) are kept beside the timeout.
-          const others = Exit.isFailure(exit) ?
-            [...Cause.failures(exit.cause)].map(Cause.fail).concat([...Cause.defects(exit.cause)].map(Cause.die)) :
-            []
-          const timeout = Effect.failCause(
-            others.reduce<Cause.Cause<E | Deadline.TimeoutExceeded>>(Cause.parallel, Cause.fail(deadline.error()))
-          )
-          return Effect.zipRight(FiberRef.set(FiberRef.interruptedCause, Cause.empty), timeout)
+      deadline.listen(region.onFire)
+      const body = Effect.matchCauseEffect(restore(self), {
+        onFailure: (cause): Effect.Effect<A, E | Deadline.TimeoutExceeded> => {
+          region.leave(stack)
+          return region.timedOut ? region.timeout(cause) : Effect.failCause(cause)
+        },
+        onSuccess: (value): Effect.Effect<A, E | Deadline.TimeoutExceeded> => {
+          region.leave(stack)
+          // Uninterruptible work that ran past the deadline: the timeout is reported when it ends.
+          return region.timedOut ? region.timeout(Cause.empty) : Effect.succeed(value)
         }
-      )
+      })
       return own ? body : Effect.zipRight(FiberRef.set(currentStack, stack), body)
     })
   )
 
-const interruptedByOthers = (cause: Cause.Cause<never>, id: FiberId.FiberId): boolean =>
-  Cause.reduce(
-    cause,
-    false,
-    (found, c) => found || (c._tag === "Interrupt" && c.fiberId !== id) ? Option.some(true) : Option.none()
-  )
+/** One `runInline` region: its id, its timer callback and what it does at its edge. */
+class InlineRegion {
+  timedOut = false
+  constructor(
+    readonly fiber: Fiber.RuntimeFiber<unknown, unknown>,
+    readonly deadline: DeadlineImpl,
+    readonly id: FiberId.FiberId
+  ) {}
+
+  readonly onFire = (): void => {
+    if (this.timedOut) return
+    this.timedOut = true
+    timeline.unsafeMarkFiber(this.fiber, `deadline "${this.deadline.label}" fired`, "deadline")
+    this.fiber.unsafeInterruptAsFork(this.id)
+  }
+
+  leave(stack: DeadlineStack): void {
+    const items = stack.items
+    if (items[items.length - 1] === this.deadline) items.pop()
+    else items.splice(items.lastIndexOf(this.deadline), 1)
+    this.deadline.unlisten(this.onFire)
+  }
+
+  /** The region's own interruption becomes `TimeoutExceeded`; errors raised while unwinding stay beside it. */
+  timeout<E>(cause: Cause.Cause<E>): Effect.Effect<never, E | Deadline.TimeoutExceeded> {
+    // Someone else interrupted this fiber too: that interruption wins and goes on.
+    if (interruptedByOthers(this.fiber.getFiberRef(FiberRef.interruptedCause), this.id)) return Effect.failCause(cause)
+    const others = failuresAndDefects(cause)
+    const error = Cause.fail(this.deadline.error())
+    return Effect.zipRight(
+      clearInterruption,
+      Effect.failCause(
+        others === undefined ? error : others.reduce<Cause.Cause<E | Deadline.TimeoutExceeded>>(Cause.parallel, error)
+      )
+    )
+  }
+}
+
+const clearInterruption = FiberRef.delete(FiberRef.interruptedCause)
+
+/** Whether `cause` holds an interruption by anyone other than `id`. */
+const interruptedByOthers = (cause: Cause.Cause<unknown>, id: FiberId.FiberId): boolean => {
+  switch (cause._tag) {
+    case "Interrupt":
+      return cause.fiberId !== id
+    case "Sequential":
+    case "Parallel":
+      return interruptedByOthers(cause.left, id) || interruptedByOthers(cause.right, id)
+    default:
+      return false
+  }
+}
+
+/**
+ * The failures and then the defects in `cause`, each as its own cause, in the order `Cause.failures`
+ * and `Cause.defects` give them (undefined when there are none: the usual case, which allocates nothing).
+ */
+const failuresAndDefects = <E>(cause: Cause.Cause<E>): Array<Cause.Cause<E>> | undefined => {
+  const failures = collect(cause, "Fail", undefined)
+  const defects = collect(cause, "Die", undefined)
+  return failures === undefined ? defects : defects === undefined ? failures : failures.concat(defects)
+}
+
+const collect = <E>(
+  cause: Cause.Cause<E>,
+  tag: "Fail" | "Die",
+  into: Array<Cause.Cause<E>> | undefined
+): Array<Cause.Cause<E>> | undefined => {
+  switch (cause._tag) {
+    case "Fail":
+      if (tag === "Fail") (into ??= []).push(Cause.fail(cause.error))
+      return into
+    case "Die":
+      if (tag === "Die") (into ??= []).push(Cause.die(cause.defect))
+      return into
+    case "Sequential":
+    case "Parallel":
+      return collect(cause.right, tag, collect(cause.left, tag, into))
+    default:
+      return into
+  }
+}
 
 /**
  * Runs `self` in a child fiber under `deadline`. Everything happens in one async
@@ -399,7 +585,7 @@ const run = <A, E, R>(
   deadline: DeadlineImpl,
   cleanup: Deadline.CleanupMode
 ): Effect.Effect<A, E | Deadline.TimeoutExceeded, R> =>
-  cleanup === "wait" ? runInline(self, deadline) : runWithin(self, deadline, cleanup)
+  cleanup === "wait" ? runInline(self, () => deadline) : runWithin(self, deadline, cleanup)
 
 const make_ = (
   fiber: Fiber.RuntimeFiber<unknown, unknown>,
@@ -410,6 +596,17 @@ const make_ = (
   const now = clock.unsafeCurrentTimeMillis()
   return new DeadlineImpl(label, now, now + Duration.toMillis(after), clock, currentOf(fiber))
 }
+
+/** `self` under a new deadline of `after` from now. */
+const runFresh = <A, E, R>(
+  self: Effect.Effect<A, E, R>,
+  label: string,
+  after: Duration.Duration,
+  cleanup: Deadline.CleanupMode
+): Effect.Effect<A, E | Deadline.TimeoutExceeded, R> =>
+  cleanup === "wait" ?
+    runInline(self, (fiber) => make_(fiber, label, after)) :
+    Effect.withFiberRuntime((fiber) => runWithin(self, make_(fiber, label, after), cleanup))
 
 /** @internal */
 export const timeout = dual<
@@ -423,7 +620,7 @@ export const timeout = dual<
 >(2, (self, options) => {
   const checked = checkOptions("Deadline.timeout", options, true)
   if (checked instanceof InvalidArgumentError) return Effect.fail(checked)
-  return Effect.withFiberRuntime((fiber) => run(self, make_(fiber, checked.label, checked.after), checked.cleanup))
+  return runFresh(self, checked.label, checked.after, checked.cleanup)
 })
 
 /** A timeout whose arguments were checked by the caller (used by other modules). */
@@ -432,8 +629,7 @@ export const timeoutUnchecked = <A, E, R>(
   label: string,
   after: Duration.Duration,
   cleanup: Deadline.CleanupMode
-): Effect.Effect<A, E | Deadline.TimeoutExceeded, R> =>
-  Effect.withFiberRuntime((fiber) => run(self, make_(fiber, label, after), cleanup))
+): Effect.Effect<A, E | Deadline.TimeoutExceeded, R> => runFresh(self, label, after, cleanup)
 
 /** @internal */
 export const make = (options: Deadline.MakeOptions): Effect.Effect<Deadline.Deadline, InvalidArgumentError> => {

@@ -8,6 +8,7 @@ import * as Inspectable from "effect/Inspectable"
 import * as Option from "effect/Option"
 import { pipeArguments } from "effect/Pipeable"
 import * as Predicate from "effect/Predicate"
+import type * as Scheduler from "effect/Scheduler"
 import * as Scope from "effect/Scope"
 import { InvalidArgumentError } from "../InvalidArgument.js"
 import type * as TokenBucket from "../TokenBucket.js"
@@ -41,8 +42,65 @@ interface Waiter {
   /** Set when the waiter is settled before its fiber suspended. */
   outcome: Effect.Effect<void, TokenBucket.TokenBucketClosedError | InvalidArgumentError> | undefined
   state: number
+  /** The waiting fiber, once it has suspended (see `GrantScheduler`). */
+  fiber: Fiber.RuntimeFiber<unknown, unknown> | undefined
   prev: Waiter | undefined
   next: Waiter | undefined
+}
+
+/**
+ * The fiber that `grant` is resuming right now, if any: `GrantScheduler` runs that one at once.
+ */
+let grantee: Fiber.RuntimeFiber<unknown, unknown> | undefined = undefined
+
+/**
+ * The scheduler a waiter's fiber uses while it is suspended in the queue (`Effect.withScheduler`
+ * around the wait only). Everything is handed to the scheduler the fiber had before, except the
+ * resumption that gives it its turn: that one runs at once, on the stack of whoever found the
+ * tokens (a caller arriving, the timer, a slot released). So a waiter takes its tokens, and its call
+ * starts, at the moment they became available, not after every task already queued on the
+ * scheduler: when thousands of fibers are being started, one flush of that queue lasts tens of
+ * milliseconds, and a bucket that can hold only `burst` tokens meanwhile loses the rest.
+ */
+class GrantScheduler implements Scheduler.Scheduler {
+  constructor(readonly underlying: Scheduler.Scheduler) {}
+  scheduleTask(task: Scheduler.Task, priority: number, fiber?: Fiber.RuntimeFiber<unknown, unknown>): void {
+    if (fiber !== undefined && fiber === grantee) {
+      grantee = undefined
+      task()
+    } else {
+      this.underlying.scheduleTask(task, priority, fiber)
+    }
+  }
+  shouldYield(fiber: Fiber.RuntimeFiber<unknown, unknown>): number | false {
+    return this.underlying.shouldYield(fiber)
+  }
+}
+
+const grantSchedulers = new WeakMap<Scheduler.Scheduler, GrantScheduler>()
+const grantSchedulerFor = (underlying: Scheduler.Scheduler): GrantScheduler => {
+  if (underlying instanceof GrantScheduler) return underlying
+  let scheduler = grantSchedulers.get(underlying)
+  if (scheduler === undefined) {
+    scheduler = new GrantScheduler(underlying)
+    grantSchedulers.set(underlying, scheduler)
+  }
+  return scheduler
+}
+
+/** Gives `node` its turn: its fiber, if suspended, runs now (and claims its tokens) before this returns. */
+const grant = (node: Waiter): void => {
+  if (node.resume === undefined) {
+    node.outcome = Effect.void
+    return
+  }
+  const previous = grantee
+  grantee = node.fiber
+  try {
+    node.resume(Effect.void)
+  } finally {
+    grantee = previous
+  }
 }
 
 /** @internal */
@@ -84,6 +142,8 @@ export class TokenBucketImpl implements TokenBucket.TokenBucket {
   tail: Waiter | undefined = undefined
   closed = false
   pumping = false
+  draining = false
+  redrain = false
   /** Waiters told to go whose fibers have not yet taken their tokens, and what they will take. */
   turns = 0
   turnCost = 0
@@ -182,6 +242,7 @@ export class TokenBucketImpl implements TokenBucket.TokenBucket {
       resume: undefined,
       outcome: undefined,
       state: WAITING,
+      fiber: undefined,
       prev: undefined,
       next: undefined
     }
@@ -214,24 +275,43 @@ export class TokenBucketImpl implements TokenBucket.TokenBucket {
    * slots) not yet promised to earlier turns cover them. A waiter takes its
    * tokens itself when its fiber runs (`claim`), so the moment tokens are
    * spent is the moment the call starts: a busy scheduler that resumes fibers
-   * late can delay calls but never bunch them into one window. Returns how
-   * long to sleep before the head can go, or undefined when nothing needs a
-   * timer (queue empty, turns outstanding whose claims will look again, or the
-   * head waits for a concurrency slot, which a release will hand over).
+   * late can delay calls but never bunch them into one window. A suspended
+   * waiter runs at once when given its turn (`grant`), so it normally claims
+   * before this returns; its claim calls `drain` again, which only asks this
+   * loop to look once more. Returns how long to sleep before the head can go,
+   * or undefined when nothing needs a timer (queue empty, turns outstanding
+   * whose claims will look again, or the head waits for a concurrency slot,
+   * which a release will hand over).
    */
   drain(): number | undefined {
-    if (this.head === undefined) return undefined
-    const now = nowMs(this.clock)
-    this.refill(now)
-    let node: Waiter | undefined = this.head
-    while (node !== undefined) {
+    if (this.draining) {
+      this.redrain = true
+      return undefined
+    }
+    this.draining = true
+    try {
+      let delay: number | undefined
+      do {
+        this.redrain = false
+        delay = this.drainOnce()
+      } while (this.redrain)
+      return delay
+    } finally {
+      this.draining = false
+    }
+  }
+
+  drainOnce(): number | undefined {
+    for (;;) {
+      const node = this.head
+      if (node === undefined) return undefined
+      const now = nowMs(this.clock)
+      this.refill(now)
       if (node.cost > this.minBurst() + EPSILON) {
         // Only after a reconfiguration shrank the burst below this request: it can never go.
-        const next: Waiter | undefined = node.next
         this.unlink(node)
         node.state = DONE
         settle(node, Effect.fail(costTooHigh(node.operation, node.cost, this.minBurst(), true)))
-        node = next
         continue
       }
       if (now < this.pausedUntil || !this.hasTokens(node.cost + this.turnCost)) {
@@ -240,16 +320,13 @@ export class TokenBucketImpl implements TokenBucket.TokenBucket {
       if (
         node.slot && this.maxConcurrent !== undefined && this.inFlight + this.turnSlots >= this.maxConcurrent
       ) return undefined
-      const next: Waiter | undefined = node.next
       this.unlink(node)
       node.state = GRANTED
       this.turns++
       this.turnCost += node.cost
       if (node.slot) this.turnSlots++
-      settle(node, Effect.void)
-      node = next
+      grant(node)
     }
-    return undefined
   }
 
   /** A turn ends: claimed, or its fiber interrupted before claiming. */
@@ -343,9 +420,19 @@ export class TokenBucketImpl implements TokenBucket.TokenBucket {
   }
 
   suspendUntilAdmitted(node: Waiter) {
+    return Effect.withFiberRuntime<void, TokenBucket.TokenBucketClosedError | InvalidArgumentError>((fiber) =>
+      Effect.withScheduler(this.suspend(node, fiber), grantSchedulerFor(fiber.currentScheduler))
+    )
+  }
+
+  suspend(node: Waiter, fiber: Fiber.RuntimeFiber<unknown, unknown>) {
     return Effect.async<void, TokenBucket.TokenBucketClosedError | InvalidArgumentError>((resume) => {
-      if (node.outcome !== undefined) resume(node.outcome)
-      else node.resume = resume
+      if (node.outcome !== undefined) {
+        resume(node.outcome)
+      } else {
+        node.fiber = fiber
+        node.resume = resume
+      }
       return Effect.suspend(() => {
         if (node.state === WAITING) {
           // An interrupted waiter consumes nothing; if it was first, the next may go sooner.
