@@ -126,48 +126,52 @@ describe("Limiter", () => {
       assert.deepStrictEqual(order, ["small-1", "small-2", "small-3", "large", "small-late"])
     }))
 
-  it.effect("property: random weights and hold times never exceed capacity and start in arrival order", () =>
-    Effect.gen(function*() {
-      for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
-        const random = seeded(seed)
-        const capacity = 1 + Math.floor(random() * 6)
-        const limiter = yield* Limiter.make({ permits: capacity })
-        const started: Array<number> = []
-        const arrived: Array<number> = []
-        let held = 0
-        let maxHeld = 0
-        const jobs = Array.from({ length: 60 }, (_, i) => ({
-          i,
-          permits: 1 + Math.floor(random() * capacity),
-          hold: Math.floor(random() * 50),
-          arrive: Math.floor(random() * 200)
-        }))
-        const fiber = yield* Effect.forEach(
-          jobs,
-          (job) =>
-            Effect.sleep(job.arrive).pipe(
-              Effect.tap(() => arrived.push(job.i)),
-              Effect.zipRight(
-                Effect.gen(function*() {
-                  started.push(job.i)
-                  held += job.permits
-                  maxHeld = Math.max(maxHeld, held)
-                  yield* Effect.sleep(job.hold)
-                  held -= job.permits
-                }).pipe(Limiter.withPermits(limiter, job.permits))
-              )
-            ),
-          { concurrency: "unbounded", discard: true }
-        ).pipe(Effect.fork)
-        yield* TestClock.adjust("10 seconds")
-        yield* Fiber.join(fiber)
-        assert.isAtMost(maxHeld, capacity, `seed ${seed}`)
-        assert.deepStrictEqual(started, arrived, `seed ${seed}: grants follow arrival order`)
-        const stats = yield* Limiter.statistics(limiter)
-        assert.strictEqual(stats.inFlight, 0)
-        assert.strictEqual(stats.totalAcquired, jobs.reduce((a, j) => a + j.permits, 0))
-      }
-    }))
+  it.effect(
+    "property: random weights and hold times never exceed capacity and start in arrival order",
+    () =>
+      Effect.gen(function*() {
+        for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
+          const random = seeded(seed)
+          const capacity = 1 + Math.floor(random() * 6)
+          const limiter = yield* Limiter.make({ permits: capacity })
+          const started: Array<number> = []
+          const arrived: Array<number> = []
+          let held = 0
+          let maxHeld = 0
+          const jobs = Array.from({ length: 60 }, (_, i) => ({
+            i,
+            permits: 1 + Math.floor(random() * capacity),
+            hold: Math.floor(random() * 50),
+            arrive: Math.floor(random() * 200)
+          }))
+          const fiber = yield* Effect.forEach(
+            jobs,
+            (job) =>
+              Effect.sleep(job.arrive).pipe(
+                Effect.tap(() => arrived.push(job.i)),
+                Effect.zipRight(
+                  Effect.gen(function*() {
+                    started.push(job.i)
+                    held += job.permits
+                    maxHeld = Math.max(maxHeld, held)
+                    yield* Effect.sleep(job.hold)
+                    held -= job.permits
+                  }).pipe(Limiter.withPermits(limiter, job.permits))
+                )
+              ),
+            { concurrency: "unbounded", discard: true }
+          ).pipe(Effect.fork)
+          yield* TestClock.adjust("10 seconds")
+          yield* Fiber.join(fiber)
+          assert.isAtMost(maxHeld, capacity, `seed ${seed}`)
+          assert.deepStrictEqual(started, arrived, `seed ${seed}: grants follow arrival order`)
+          const stats = yield* Limiter.statistics(limiter)
+          assert.strictEqual(stats.inFlight, 0)
+          assert.strictEqual(stats.totalAcquired, jobs.reduce((a, j) => a + j.permits, 0))
+        }
+      }),
+    { timeout: 30_000 }
+  )
 
   describe("interruption returns every permit", () => {
     it.effect("while waiting: the waiter leaves the queue and those behind it move up", () =>
@@ -397,7 +401,7 @@ describe("Limiter", () => {
         assert.strictEqual(peak, 8)
         // Never more than `concurrency` items taken from the iterator but not finished.
         assert.isAtMost(maxAhead, 8)
-      }))
+      }), { timeout: 30_000 })
 
     it.effect("the first failure stops the pool: running items are interrupted, no new item starts", () =>
       Effect.gen(function*() {
