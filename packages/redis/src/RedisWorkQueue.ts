@@ -211,7 +211,8 @@ export const make: <A, I, E, R, M extends WorkQueue.FailureMode>(
 export const layer: <Id, A, I, E, R, M extends WorkQueue.FailureMode>(
   tag: Context.Tag<Id, WorkQueue.WorkQueue<A, E, M, RedisError>>,
   options: Options<A, I, E, R, M>
-) => Layer.Layer<Id, InvalidArgument.InvalidArgumentError | RedisError, RedisConnection | R> = internal.layer
+) => Layer.Layer<Id, InvalidArgument.InvalidArgumentError | RedisError, RedisConnection | Exclude<R, Scope.Scope>> =
+  internal.layer
 
 /**
  * For a worker process: waits until the shared input has ended (some process

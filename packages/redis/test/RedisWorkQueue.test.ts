@@ -1,7 +1,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import { InvalidArgument, WorkQueue } from "@fiberkit/core"
 import { RedisConnection, RedisServer, RedisWorkQueue } from "@fiberkit/redis"
+import type { RedisError } from "@fiberkit/redis/RedisConnection"
 import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
@@ -194,6 +196,35 @@ describe("RedisWorkQueue", () => {
       assert.isTrue(redisStats.ended)
       assert.strictEqual(redisStats.workersRunning, 0)
     })).pipe(Effect.provide(RedisLive)))
+
+  it.live("one program, two layers: the service tag says RedisError and accepts the local layer and the Redis one", () =>
+    Effect.gen(function*() {
+      class Jobs extends Context.Tag("test/Jobs")<Jobs, WorkQueue.WorkQueue<number, string, "collect", RedisError>>() {}
+      const done: Array<string> = []
+      const options = {
+        capacity: 10,
+        workers: 2,
+        handler: (n: number) => n === 3 ? Effect.fail("three") : Effect.sync(() => done.push(`job ${n}`)),
+        onFailure: "collect",
+        onClose: "drain"
+      } as const
+      // The program only knows the tag.
+      const program = Effect.gen(function*() {
+        const jobs = yield* Jobs
+        yield* WorkQueue.offerAll(jobs, [1, 2, 3, 4])
+        yield* WorkQueue.awaitIdle(jobs)
+        const stats = yield* WorkQueue.statistics(jobs)
+        const failures = yield* WorkQueue.failures(jobs)
+        return { processed: stats.processed, failed: stats.failed, failedItems: failures.map((f) => f.item) }
+      })
+      const local = yield* program.pipe(Effect.provide(WorkQueue.layer(Jobs, options)))
+      const shared = yield* program.pipe(
+        Effect.provide(RedisWorkQueue.layer(Jobs, { ...options, name: uniqueName("layer"), schema: Schema.Number }))
+      )
+      assert.deepStrictEqual(local, { processed: 4, failed: 1, failedItems: [3] })
+      assert.deepStrictEqual(shared, local)
+      assert.strictEqual(done.length, 6)
+    }).pipe(Effect.provide(RedisLive)))
 
   it.live("capacity: offer waits for room in the shared list; an interrupted offer adds nothing", () =>
     Effect.scoped(Effect.gen(function*() {
@@ -400,6 +431,9 @@ describe("RedisWorkQueue", () => {
     Effect.scoped(Effect.gen(function*() {
       const serverScope = yield* Scope.make()
       const first = yield* RedisServer.start().pipe(Scope.extend(serverScope))
+      // The restarted server's scope closes after the queue's (finalizers run in reverse order).
+      const secondScope = yield* Scope.make()
+      yield* Effect.addFinalizer(() => Scope.close(secondScope, Exit.void))
       const connection = yield* RedisConnection.make({ url: first.url, commandTimeout: "500 millis" })
       const seen: Array<number> = []
       const queue = yield* RedisWorkQueue.make({
@@ -424,7 +458,7 @@ describe("RedisWorkQueue", () => {
       }
 
       // The same port again (an empty server: this one keeps nothing on disk).
-      yield* RedisServer.start({ port: first.port })
+      yield* RedisServer.start({ port: first.port }).pipe(Scope.extend(secondScope))
       yield* until(Effect.map(Effect.either(WorkQueue.offer(queue, 4)), (result) => result._tag === "Right"))
       yield* WorkQueue.awaitIdle(queue)
       assert.deepStrictEqual(seen, [1, 2, 4])

@@ -694,8 +694,11 @@ const lookup = <A, E, M extends FailureMode>(
 export const layer = <Id, A, I, E, R, M extends FailureMode>(
   tag: Context.Tag<Id, WorkQueue.WorkQueue<A, E, M, RedisError>>,
   options: api.Options<A, I, E, R, M>
-): Layer.Layer<Id, InvalidArgument.InvalidArgumentError | RedisError, connectionApi.RedisConnection | R> =>
-  Layer.scoped(tag, make(options))
+): Layer.Layer<
+  Id,
+  InvalidArgument.InvalidArgumentError | RedisError,
+  connectionApi.RedisConnection | Exclude<R, Scope.Scope>
+> => Layer.scoped(tag, make(options))
 
 /** @internal */
 export const awaitEnd = <A, E, M extends FailureMode>(
