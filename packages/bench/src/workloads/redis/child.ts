@@ -7,6 +7,8 @@ import { Limiter, TokenBucket } from "@fiberkit/core"
 import { RedisConnection, RedisLimiter, RedisTokenBucket } from "@fiberkit/redis"
 import * as Effect from "effect/Effect"
 import * as readline from "node:readline"
+// The accuracy run needs the Redis time of each admission: the bucket's test seam (internal) reports it.
+import * as redisTokenBucketInternal from "../../../../redis/src/internal/redisTokenBucket.js"
 import { type ChildResult, type Job, readyLine, resultPrefix } from "./job.js"
 
 const job = JSON.parse(process.argv[2] ?? "null") as Job
@@ -18,8 +20,6 @@ const go = Effect.async<void>((resume) => {
   })
   return Effect.sync(() => lines.close())
 })
-
-const now = () => performance.timeOrigin + performance.now()
 
 /** Runs `op` `job.ops` times in all, from `job.concurrency` fibers. */
 const spread = <E, R>(op: Effect.Effect<void, E, R>) => {
@@ -38,13 +38,16 @@ const spread = <E, R>(op: Effect.Effect<void, E, R>) => {
 const program = Effect.gen(function*() {
   const redis = yield* RedisConnection.RedisConnection
   const admittedAt: Array<number> = []
+  const returnedAt: Array<number> = []
   let peakHolders = 0
   let op: Effect.Effect<void, unknown>
-  if (job.kind === "bucket-throughput" || job.kind === "bucket-accuracy") {
-    const bucket = yield* RedisTokenBucket.make({ name: job.name, rate: job.rate!, per: "1 second", burst: job.burst! })
-    op = job.kind === "bucket-accuracy" ?
-      Effect.zipRight(TokenBucket.take(bucket), Effect.sync(() => void admittedAt.push(now()))) :
-      TokenBucket.take(bucket)
+  const options = { name: job.name, rate: job.rate!, per: "1 second", burst: job.burst! } as const
+  if (job.kind === "bucket-throughput") {
+    const bucket = yield* RedisTokenBucket.make(options)
+    op = TokenBucket.take(bucket)
+  } else if (job.kind === "bucket-accuracy") {
+    const bucket = yield* redisTokenBucketInternal.make(options, { onAdmit: (at) => void admittedAt.push(at) })
+    op = Effect.zipRight(TokenBucket.take(bucket), Effect.sync(() => void returnedAt.push(Date.now())))
   } else {
     const limiter = yield* RedisLimiter.make({ name: job.name, permits: job.permits! })
     const holders = `${job.name}:holders`
@@ -69,7 +72,7 @@ const program = Effect.gen(function*() {
   const result: ChildResult = {
     ops: job.ops,
     elapsedMs: performance.now() - start,
-    ...(job.kind === "bucket-accuracy" ? { admittedAt } : {}),
+    ...(job.kind === "bucket-accuracy" ? { admittedAt, returnedAt } : {}),
     ...(job.kind === "limiter-accuracy" ? { peakHolders } : {})
   }
   process.stdout.write(`${resultPrefix}${JSON.stringify(result)}\n`)

@@ -18,8 +18,10 @@ export interface Job {
 export interface ChildResult {
   readonly ops: number
   readonly elapsedMs: number
-  /** bucket-accuracy: when each take returned, in ms on the machine's clock (performance.timeOrigin-based). */
+  /** bucket-accuracy: the Redis time (ms) of each admission, as the bucket's script reported it. */
   readonly admittedAt?: ReadonlyArray<number> | undefined
+  /** bucket-accuracy: when each take returned to its caller, on the host clock (Date.now(), like Redis TIME). */
+  readonly returnedAt?: ReadonlyArray<number> | undefined
   /** limiter-accuracy: the most holders this child saw in the shared counter, itself included. */
   readonly peakHolders?: number | undefined
 }
