@@ -262,7 +262,9 @@ const run = (settings: Settings, config: RunConfig) =>
     const queue = yield* joinQueue(config, "coordinator", 0)
     yield* WorkQueue.offerAll(queue, Array.from({ length: settings.items }, (_, i) => ({ id: i + 1 })))
     yield* WorkQueue.end(queue)
-    yield* Console.log(`offered items 1..${settings.items} and ended the input; progress, in seconds since the workers were ready:\n`)
+    yield* Console.log(
+      `offered items 1..${settings.items} and ended the input; progress, in seconds since the workers were ready:\n`
+    )
 
     const appliedCount = redis.use("demo.progress", (client) => client.scard(keys.applied))
     const progress = Effect.gen(function*() {
