@@ -92,6 +92,28 @@ export declare namespace Limiter {
  * interruption can never lose what it took (see `fromBackend`), and call the
  * release it returns exactly once.
  *
+ * @example
+ * ```ts
+ * import { Data, Effect } from "effect"
+ * import { Limiter } from "@fiberkit/core"
+ *
+ * class StoreDown extends Data.TaggedError("StoreDown") {}
+ *
+ * // A store that cannot be reached: every operation fails with its own, typed error.
+ * const unreachable: Limiter.Backend<StoreDown> = {
+ *   label: "unreachable",
+ *   acquire: () => Effect.fail(new StoreDown()),
+ *   tryAcquire: () => Effect.fail(new StoreDown()),
+ *   resize: () => Effect.fail(new StoreDown()),
+ *   statistics: Effect.fail(new StoreDown())
+ * }
+ *
+ * const program = Effect.succeed("report").pipe(
+ *   Limiter.withPermit(Limiter.fromBackend(unreachable)),
+ *   Effect.catchTag("StoreDown", () => Effect.succeed("the shared limiter is down: try later"))
+ * )
+ * ```
+ *
  * @since 0.1.0
  * @category models
  */

@@ -84,6 +84,29 @@ export interface TokenBucket<out S = never> extends Pipeable, Inspectable.Inspec
  * finite duration of at least 0, `reconfigure` options an object); the
  * backend checks the rest against its configuration.
  *
+ * @example
+ * ```ts
+ * import { Data, Effect } from "effect"
+ * import { TokenBucket } from "@fiberkit/core"
+ *
+ * class StoreDown extends Data.TaggedError("StoreDown") {}
+ *
+ * // A store that cannot be reached: every operation fails with its own, typed error.
+ * const unreachable: TokenBucket.Backend<StoreDown> = {
+ *   label: "unreachable",
+ *   take: () => Effect.fail(new StoreDown()),
+ *   withTokens: () => () => Effect.fail(new StoreDown()),
+ *   pause: () => Effect.fail(new StoreDown()),
+ *   reconfigure: () => Effect.fail(new StoreDown()),
+ *   statistics: Effect.fail(new StoreDown())
+ * }
+ *
+ * const program = Effect.succeed("called").pipe(
+ *   TokenBucket.withTokens(TokenBucket.fromBackend(unreachable)),
+ *   Effect.catchTag("StoreDown", () => Effect.succeed("the shared quota is down: try later"))
+ * )
+ * ```
+ *
  * @since 0.1.0
  * @category models
  */

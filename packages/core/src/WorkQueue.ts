@@ -205,6 +205,34 @@ export interface ShutdownReport<out A> {
  * before calling it; each member has the meaning of the module function of
  * the same name, plus the store's error `S`.
  *
+ * @example
+ * ```ts
+ * import { Data, Effect } from "effect"
+ * import { WorkQueue } from "@fiberkit/core"
+ *
+ * class StoreDown extends Data.TaggedError("StoreDown") {}
+ *
+ * // A store that cannot be reached: every operation fails with its own, typed error.
+ * const down = Effect.fail(new StoreDown())
+ * const unreachable: WorkQueue.Backend<string, never, "collect", StoreDown> = {
+ *   label: "unreachable",
+ *   capacity: 100,
+ *   onFailure: "collect",
+ *   onClose: "drain",
+ *   offer: () => down,
+ *   offerAll: () => down,
+ *   end: down,
+ *   awaitIdle: down,
+ *   shutdown: () => down,
+ *   statistics: down,
+ *   failures: down
+ * }
+ *
+ * const program = WorkQueue.offer(WorkQueue.fromBackend(unreachable), "job").pipe(
+ *   Effect.catchTag("StoreDown", () => Effect.log("the shared queue is down: keep the job for later"))
+ * )
+ * ```
+ *
  * @since 0.1.0
  * @category models
  */
