@@ -3,7 +3,8 @@
  * no persistence, stopped (SIGTERM, then SIGKILL) and its directory removed when the scope closes.
  *
  * This is test and demo equipment, never a way to run Redis in production: it binds 127.0.0.1 only, keeps
- * nothing on disk and dies with the scope that started it.
+ * nothing on disk and dies with the scope that started it (or, if the scope is never closed, when this Node
+ * process exits; only a SIGKILL of this process leaves it running).
  *
  * @since 0.1.0
  */

@@ -445,6 +445,9 @@ describe("RedisLimiter", () => {
         yield* Effect.forEach([1, 2, 3, 4, 5], () => Effect.void.pipe(Limiter.withPermit(limiter)), {
           concurrency: "unbounded"
         })
+        // Limiter.forEach with the limiter as a shared cap: one permit per item.
+        const doubled = yield* Limiter.forEach([1, 2, 3], (n) => Effect.succeed(n * 2), { limiter })
+        assert.deepStrictEqual(doubled, [2, 4, 6])
         return yield* Limiter.statistics(limiter)
       })
       const local = yield* program.pipe(Effect.provide(Limiter.layer(Calls, { permits: 2 })))
@@ -455,8 +458,8 @@ describe("RedisLimiter", () => {
           )
         )
       )
-      assert.strictEqual(local.totalAcquired, 5)
-      assert.strictEqual(shared.totalAcquired, 5)
+      assert.strictEqual(local.totalAcquired, 8)
+      assert.strictEqual(shared.totalAcquired, 8)
       assert.strictEqual(shared.capacity, 2)
       assert.isAtMost(shared.peakInFlight, 2)
     }).pipe(Effect.provide(RedisServer.layer())))

@@ -93,6 +93,21 @@ interface Spawned {
   readonly output: () => string
 }
 
+// Servers still running when this process exits without closing their scopes (a test runner tearing down a
+// worker, an uncaught exception) are killed here rather than left behind. Nothing can help after a SIGKILL.
+const running = new Set<ChildProcess.ChildProcess>()
+let exitHook = false
+const track = (child: ChildProcess.ChildProcess) => {
+  running.add(child)
+  child.once("exit", () => running.delete(child))
+  if (!exitHook) {
+    exitHook = true
+    process.once("exit", () => {
+      for (const server of running) server.kill("SIGKILL")
+    })
+  }
+}
+
 const spawn = (binary: string, port: number, dir: string): Effect.Effect<Spawned, RedisServerError> =>
   Effect.gen(function*() {
     const exited = yield* Deferred.make<number | null>()
@@ -129,6 +144,7 @@ const spawn = (binary: string, port: number, dir: string): Effect.Effect<Spawned
       Deferred.unsafeDone(exited, Effect.succeed(null))
     })
     child.once("exit", (code) => Deferred.unsafeDone(exited, Effect.succeed(code)))
+    track(child)
     return { child, exited, output: () => output.trim() }
   })
 
