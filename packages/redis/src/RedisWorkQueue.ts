@@ -57,7 +57,12 @@
  * - `statistics`: `offered`, `queued`, `inFlight`, `succeeded`, `failed`,
  *   `processed`, `discarded` and `peakQueued` are global (read from Redis in
  *   one script); `waitingOffers`, `workers`, `workersRunning` and
- *   `processedByWorker` are this process's.
+ *   `processedByWorker` are this process's. `inFlight` counts claimed items:
+ *   a worker claims a fair share of what is pending (pending / 2 × its
+ *   process's workers, between 1 and 16), so a shallow queue is handed out
+ *   item by item and a deep one in batches; the items of a batch not started
+ *   yet are in flight too (refreshed, and handed back if the process stops).
+ * - `end` is permanent for a name: to use the name again, delete its keys.
  *
  * **Redis down.** Every operation fails fast with `RedisError` (the connection
  * has no offline queue and a command timeout): `offer`, `end`, `awaitIdle`,
@@ -189,10 +194,13 @@ export const make: <A, I, E, R, M extends WorkQueue.FailureMode>(
  * @example
  * ```ts
  * import { WorkQueue } from "@fiberkit/core"
- * import { RedisConnection, type RedisError, RedisWorkQueue } from "@fiberkit/redis"
+ * import { RedisConnection, RedisWorkQueue } from "@fiberkit/redis"
  * import { Context, Effect, Layer, Schema } from "effect"
  *
- * class Jobs extends Context.Tag("Jobs")<Jobs, WorkQueue.WorkQueue<number, never, "collect", RedisError.RedisError>>() {}
+ * class Jobs extends Context.Tag("Jobs")<
+ *   Jobs,
+ *   WorkQueue.WorkQueue<number, never, "collect", RedisConnection.RedisError>
+ * >() {}
  *
  * const Shared = RedisWorkQueue.layer(Jobs, {
  *   name: "jobs",
