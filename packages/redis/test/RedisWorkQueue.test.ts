@@ -376,7 +376,7 @@ describe("RedisWorkQueue", () => {
       const options = {
         ...base,
         name,
-        visibilityTimeout: "300 millis",
+        visibilityTimeout: "300 millis" as const,
         handler: (n: number) => Effect.sync(() => runs.push(`start ${n}`)).pipe(Effect.zipRight(sleep(1_200)))
       }
       const first = yield* RedisWorkQueue.make({ ...options, workers: 1 })
