@@ -48,10 +48,13 @@
  * `fiberkit:limiter:{<name>}:granted`. Each limiter instance opens one extra connection for that subscription.
  * The keys are not deleted when processes stop (the statistics live there); delete them to reset a limiter.
  *
- * **Why not `redis-semaphore`?** Its `Semaphore`/`MultiSemaphore` take the time from the caller (`Date.now()`,
- * so clock skew moves expiries), acquire by polling only (no wake-up on release), have no FIFO order across
- * processes (a large request can starve), and would add a dependency; the six scripts here are short, do exactly
- * what `Limiter.Backend` needs and keep the statistics the local limiter has.
+ * **Why not `redis-semaphore`?** (5.8.0, checked for this module; it would run on Node 20 with our ioredis.) Its
+ * weighted `MultiSemaphore` passes the caller's `Date.now()` into its script (clock skew between machines moves
+ * expiries), waits by re-running the script every `retryInterval` (no wake-up on release, and a bounded
+ * `acquireTimeout` rather than waiting until interrupted), and has no queue: whoever retries first after a release
+ * wins, so a request for many permits can starve behind a stream of small ones. It would also add a dependency
+ * and need the statistics rebuilt around it. The six scripts here are short and do exactly what
+ * `Limiter.Backend` asks.
  *
  * @since 0.1.0
  */
