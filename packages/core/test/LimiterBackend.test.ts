@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { InvalidArgument, Limiter } from "@fiberkit/core"
+import { InvalidArgument, Limiter, Timeline } from "@fiberkit/core"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Deferred from "effect/Deferred"
@@ -453,6 +453,27 @@ describe("Limiter backends", () => {
         assert.strictEqual(state.held, 0)
         assert.strictEqual(state.releases, 2)
         assert.strictEqual(state.doubleReleases, 0)
+      }))
+  })
+
+  describe("observability", () => {
+    it.effect("the wait in a backend is a phase on the caller's Timeline lane, as for the local limiter", () =>
+      Effect.gen(function*() {
+        const { limiter } = memoryBackend(1)
+        const program = Effect.forEach(
+          ["a", "b"],
+          (name) => Effect.sleep("10 millis").pipe(Limiter.withPermit(limiter), Timeline.named(name)),
+          { concurrency: "unbounded", discard: true }
+        )
+        const fiber = yield* Effect.fork(Timeline.recordExit(program))
+        yield* TestClock.adjust("100 millis")
+        const [exit, recording] = yield* Fiber.join(fiber)
+        assert.isTrue(Exit.isSuccess(exit))
+        const marks = (label: string) =>
+          recording.lanes.find((lane) => lane.label === label)!.marks.map((m) => `${m.atMs} ${m.phase} ${m.label}`)
+        // a asks the store and gets its permit at once; b waits in the store until a gives it back.
+        assert.deepStrictEqual(marks("a"), ["0 begin waiting for a permit", "0 end waiting for a permit"])
+        assert.deepStrictEqual(marks("b"), ["0 begin waiting for a permit", "10 end waiting for a permit"])
       }))
   })
 

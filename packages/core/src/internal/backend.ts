@@ -3,6 +3,7 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Predicate from "effect/Predicate"
 import { InvalidArgumentError } from "../InvalidArgument.js"
+import * as timeline from "./timeline.js"
 
 /**
  * Runs a backend's acquisition so that what it acquired can never be lost.
@@ -13,21 +14,26 @@ import { InvalidArgumentError } from "../InvalidArgument.js"
  * child fiber, interruptibly, and the caller waits for it; if the caller is
  * interrupted, the child is interrupted and awaited, and when it had already
  * succeeded the release it returned runs at once. Call it inside
- * `Effect.uninterruptibleMask`, passing its `restore`.
+ * `Effect.uninterruptibleMask`, passing its `restore`. With `waiting`, the
+ * caller's Timeline lane shows the wait as a phase of that name, as it does
+ * for the in-process primitives.
  *
  * @internal
  */
 export const acquire = <E>(
   acquisition: Effect.Effect<Effect.Effect<void>, E>,
-  restore: <A, E2, R>(effect: Effect.Effect<A, E2, R>) => Effect.Effect<A, E2, R>
+  restore: <A, E2, R>(effect: Effect.Effect<A, E2, R>) => Effect.Effect<A, E2, R>,
+  waiting?: string
 ): Effect.Effect<Effect.Effect<void>, E> =>
   Effect.flatMap(
     Effect.fork(Effect.interruptible(acquisition)),
-    (fiber) =>
-      Effect.onInterrupt(
-        restore(Fiber.join(fiber)),
+    (fiber) => {
+      const join = restore(Fiber.join(fiber))
+      return Effect.onInterrupt(
+        waiting === undefined ? join : timeline.unsafePhase(join, waiting, "waiting"),
         () => Effect.flatMap(Fiber.interrupt(fiber), (exit) => Exit.isSuccess(exit) ? exit.value : Effect.void)
       )
+    }
   )
 
 /**

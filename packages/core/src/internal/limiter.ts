@@ -323,7 +323,8 @@ const withBackendPermits = <S, A, E, R, E2>(
   permits: number,
   operation: string,
   take: (backend: Limiter.Backend<S>) => Effect.Effect<Effect.Effect<void>, E2>,
-  effect: Effect.Effect<A, E, R>
+  effect: Effect.Effect<A, E, R>,
+  waiting: string | undefined
 ): Effect.Effect<A, E | E2 | InvalidArgumentError, R> =>
   Effect.uninterruptibleMask((restore) =>
     Effect.suspend((): Effect.Effect<A, E | E2 | InvalidArgumentError, R> => {
@@ -332,7 +333,7 @@ const withBackendPermits = <S, A, E, R, E2>(
       const problem = validate.firstProblem(validate.positiveInteger(operation, "permits", permits))
       if (problem !== undefined) return Effect.fail(problem)
       return Effect.flatMap(
-        backendInternal.acquire(take(backend), restore),
+        backendInternal.acquire(take(backend), restore, waiting),
         (release) => Effect.ensuring(restore(effect), release)
       )
     })
@@ -343,7 +344,14 @@ export const withPermits =
   <S>(self: Limiter.Limiter<S>, permits: number) =>
   <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | S | InvalidArgumentError, R> => {
     if (!(self instanceof LimiterImpl)) {
-      return withBackendPermits(self, permits, "Limiter.withPermits", (backend) => backend.acquire(permits), effect)
+      return withBackendPermits(
+        self,
+        permits,
+        "Limiter.withPermits",
+        (backend) => backend.acquire(permits),
+        effect,
+        "waiting for a permit"
+      )
     }
     const limiter = self
     const release = Effect.sync(() => limiter.release(permits))
@@ -383,7 +391,14 @@ export const tryWithPermits = <S>(self: Limiter.Limiter<S>, permits: number) =>
   effect: Effect.Effect<A, E, R>
 ): Effect.Effect<A, E | S | InvalidArgumentError | Limiter.LimiterBusyError, R> => {
   if (!(self instanceof LimiterImpl)) {
-    return withBackendPermits(self, permits, "Limiter.tryWithPermits", (backend) => backend.tryAcquire(permits), effect)
+    return withBackendPermits(
+      self,
+      permits,
+      "Limiter.tryWithPermits",
+      (backend) => backend.tryAcquire(permits),
+      effect,
+      undefined
+    )
   }
   const limiter = self
   const release = Effect.sync(() => limiter.release(permits))
@@ -418,7 +433,7 @@ export const acquireScoped = <S>(
         const problem = validate.firstProblem(validate.positiveInteger(operation, "permits", permits))
         if (problem !== undefined) return Effect.fail(problem)
         return Effect.flatMap(
-          backendInternal.acquire(backend.acquire(permits), restore),
+          backendInternal.acquire(backend.acquire(permits), restore, "waiting for a permit"),
           (release) => Effect.addFinalizer(() => release)
         )
       })
