@@ -69,7 +69,8 @@ export interface RedisConnection {
   ) => Effect.Effect<unknown, RedisError>
   /**
    * A second connection with the same options, closed with the given scope: for blocking commands
-   * (`BLMOVE`) or subscriptions, which would stall every other command on a shared connection.
+   * (`BLMOVE`) or subscriptions, which would stall every other command on a shared connection. The command
+   * timeout applies to blocking commands too: block for less than `commandTimeoutMillis` at a time.
    */
   readonly duplicate: Effect.Effect<RedisConnection, RedisError, Scope.Scope>
 }
