@@ -195,7 +195,10 @@ export interface Metrics {
  * @category models
  */
 export interface ForEachOptions<out S = never> {
-  /** Number of worker fibers. Defaults to the limiter's capacity when `limiter` is given. */
+  /**
+   * Number of worker fibers. Defaults to the limiter's capacity when `limiter`
+   * is given (a `fromBackend` limiter is asked for it once, with `statistics`).
+   */
   readonly concurrency?: number | undefined
   /** Run every item under one permit of this limiter (a cap shared with other work). */
   readonly limiter?: Limiter<S> | undefined
