@@ -18,7 +18,10 @@
  * `processed + discarded + queued + inFlight = offered` (global figures).
  * The price is that an item can be processed twice (a worker that was only
  * slow past its timeout, a crash after the handler but before the settle):
- * handlers must be idempotent. Settlements travel with the worker's next claim
+ * handlers must be idempotent. A poison item that kills every worker taking
+ * it would go round for ever: `maxDeliveries` drops an item claimed that many
+ * times without being settled or handed back (counted as `discarded`, kept in
+ * the `dead` hash). Settlements travel with the worker's next claim
  * (one round trip per batch); a settle that arrives after the claim expired
  * still completes the item, and a second settle of the same item counts nothing.
  *
@@ -49,7 +52,7 @@
  *   workers go on until they find nothing pending, then stop; `"discard"`
  *   interrupts this process's handlers now and hands their items back. Neither
  *   deletes shared items, so `discardedItems` is always empty and
- *   `discarded` counts only undecodable items; items left pending wait in Redis
+ *   `discarded` counts only undecodable items (and those past `maxDeliveries`); items left pending wait in Redis
  *   for any process (including a later run with the same `name`). The report's
  *   figures are the global ones at the moment this process stopped.
  * - {@link awaitEnd} is for a worker process: it waits until some process has
@@ -129,6 +132,14 @@ export interface Options<A, I, E, R, M extends WorkQueue.FailureMode>
    * Offers and settlements in the same process wake it at once. Default 50 ms.
    */
   readonly pollInterval?: Duration.DurationInput | undefined
+  /**
+   * How many times an item may be claimed without being settled or handed
+   * back (its worker died, or lost the claim) before it is dropped: counted as
+   * `discarded`, logged, and kept in the hash `fiberkit:workqueue:{<name>}:dead`.
+   * The guard against a poison item that kills every process that takes it.
+   * Default: no limit (an item is redelivered until it is processed).
+   */
+  readonly maxDeliveries?: number | undefined
 }
 
 /**

@@ -4,6 +4,7 @@ import { RedisConnection, RedisServer, RedisWorkQueue } from "@fiberkit/redis"
 import type { RedisError } from "@fiberkit/redis/RedisConnection"
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
@@ -91,7 +92,8 @@ describe("RedisWorkQueue", () => {
         [{ ...base, name: "q", label: 7 }, "label"],
         [{ ...base, name: "q", visibilityTimeout: 0 }, "visibilityTimeout"],
         [{ ...base, name: "q", visibilityTimeout: "forever" }, "visibilityTimeout"],
-        [{ ...base, name: "q", pollInterval: -1 }, "pollInterval"]
+        [{ ...base, name: "q", pollInterval: -1 }, "pollInterval"],
+        [{ ...base, name: "q", maxDeliveries: 0 }, "maxDeliveries"]
       ]
       for (const [options, argument] of cases) {
         const error = yield* Effect.flip(
@@ -390,6 +392,63 @@ describe("RedisWorkQueue", () => {
       assert.strictEqual(stats.redelivered, 0)
       assert.strictEqual(stats.succeeded, 1)
       assert.strictEqual((yield* RedisWorkQueue.statistics(first)).claimsLost, 0)
+    })).pipe(Effect.provide(RedisLive)))
+
+  it.live("a lapsed claim is redelivered; the late settle counts nothing; maxDeliveries drops a poison item", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const redis = yield* RedisConnection.RedisConnection
+      // What a dead worker leaves behind: a claim whose deadline has passed. (Item ids count from 1.)
+      const lapse = (name: string) =>
+        redis.use("lapse", (client) => client.zadd(`fiberkit:workqueue:{${name}}:inflight`, "XX", 0, "1"))
+      const runs: Array<string> = []
+      const gate = yield* Deferred.make<void>()
+      const slow = (who: string, gate: Deferred.Deferred<void>) => (n: number) =>
+        Effect.sync(() => runs.push(`${who} started ${n}`)).pipe(
+          Effect.zipRight(Deferred.await(gate)),
+          Effect.zipRight(Effect.sync(() => runs.push(`${who} finished ${n}`)))
+        )
+      const fast = (who: string) => (n: number) => Effect.sync(() => runs.push(`${who} finished ${n}`))
+      // "discard": P1's handler never ends, and a drain would wait for it.
+      const options = { ...base, workers: 1, visibilityTimeout: "1 minute" as const, onClose: "discard" as const }
+
+      // Redelivery: X holds item 1, its claim lapses, Y takes it and settles it; X's late settle is a duplicate.
+      const name = uniqueName("lapse")
+      const x = yield* RedisWorkQueue.make({ ...options, name, handler: slow("X", gate) })
+      yield* WorkQueue.offer(x, 1)
+      yield* until(Effect.sync(() => runs.includes("X started 1")))
+      yield* lapse(name)
+      const y = yield* RedisWorkQueue.make({ ...options, name, handler: fast("Y") })
+      yield* until(Effect.map(WorkQueue.statistics(y), (stats) => stats.succeeded === 1))
+      yield* Deferred.succeed(gate, undefined)
+      yield* WorkQueue.shutdown(x, "drain") // X's settle has been sent when its worker has stopped
+      const stats = yield* RedisWorkQueue.statistics(y)
+      assert.deepStrictEqual(runs, ["X started 1", "Y finished 1", "X finished 1"])
+      assert.strictEqual(stats.redelivered, 1)
+      assert.strictEqual(stats.succeeded, 1, "run twice (at least once), counted once")
+      assert.strictEqual(stats.processed + stats.queued + stats.inFlight, stats.offered)
+
+      // maxDeliveries: 1. The second claim of a lapsed item drops it instead of delivering it.
+      const poison = uniqueName("poison")
+      runs.length = 0
+      const p1 = yield* RedisWorkQueue.make({
+        ...options,
+        name: poison,
+        maxDeliveries: 1,
+        handler: slow("P1", yield* Deferred.make<void>())
+      })
+      yield* WorkQueue.offer(p1, 7)
+      yield* until(Effect.sync(() => runs.includes("P1 started 7")))
+      yield* lapse(poison)
+      const p2 = yield* RedisWorkQueue.make({ ...options, name: poison, maxDeliveries: 1, handler: fast("P2") })
+      yield* until(Effect.map(WorkQueue.statistics(p2), (stats) => stats.discarded === 1))
+      const dropped = yield* RedisWorkQueue.statistics(p2)
+      assert.deepStrictEqual(
+        { offered: dropped.offered, processed: dropped.processed, queued: dropped.queued, inFlight: dropped.inFlight },
+        { offered: 1, processed: 0, queued: 0, inFlight: 0 }
+      )
+      assert.notInclude(runs, "P2 finished 7")
+      const dead = yield* redis.use("dead", (client) => client.hgetall(`fiberkit:workqueue:{${poison}}:dead`))
+      assert.deepStrictEqual(dead, { "1": "7" })
     })).pipe(Effect.provide(RedisLive)))
 
   it.live(

@@ -65,6 +65,7 @@ interface Reply {
   readonly pending: number
   readonly inflight: number
   readonly ended: boolean
+  readonly dropped: number
   readonly claimed: ReadonlyArray<Claimed>
 }
 
@@ -83,7 +84,7 @@ interface Shared {
 const parseReply = (raw: unknown): Reply => {
   const reply = raw as ReadonlyArray<string | number>
   const claimed: Array<Claimed> = []
-  for (let i = 4; i + 3 < reply.length; i += 4) {
+  for (let i = 5; i + 3 < reply.length; i += 4) {
     claimed.push({
       id: String(reply[i]),
       payload: String(reply[i + 1]),
@@ -96,6 +97,7 @@ const parseReply = (raw: unknown): Reply => {
     pending: Number(reply[1]),
     inflight: Number(reply[2]),
     ended: Number(reply[3]) === 1,
+    dropped: Number(reply[4]),
     claimed
   }
 }
@@ -175,7 +177,8 @@ export class RedisWorkQueueImpl<A, I, E, M extends FailureMode> {
     readonly onClose: ShutdownMode,
     readonly label: string | undefined,
     readonly visibilityMillis: number,
-    readonly pollMillis: number
+    readonly pollMillis: number,
+    readonly maxDeliveries: number
   ) {
     this.consumer = `${Os.hostname()}:${process.pid}:${Crypto.randomBytes(4).toString("hex")}`
     // A fair share per claim: a shallow queue is handed out item by item, a deep one in batches.
@@ -234,6 +237,7 @@ export class RedisWorkQueueImpl<A, I, E, M extends FailureMode> {
         this.visibilityMillis,
         maxTake,
         this.divisor,
+        this.maxDeliveries,
         settle.length / 3,
         ...settle
       ]),
@@ -337,6 +341,12 @@ const runWorker = <A, I, E, R, M extends FailureMode>(
       if (stopping()) return
       const reply = yield* exchangeWithRetry(maxBatch)
       if (reply === undefined) return
+      if (reply.dropped > 0) {
+        yield* Effect.logWarning(
+          `${queue.displayName}: ${reply.dropped} item(s) claimed more than ${queue.maxDeliveries} times ` +
+            `(their workers died or lost them) were dropped; they are kept in ${queue.keys[6]}`
+        )
+      }
       if (reply.claimed.length === 0) {
         if (queue.state === "draining") return
         // The shared input has ended and nothing is left anywhere (not even in another worker's hands,
@@ -439,7 +449,7 @@ export const validateOptions = <A, I, E, R, M extends FailureMode>(
   operation: string,
   options: api.Options<A, I, E, R, M>
 ): Either.Either<
-  { readonly visibilityMillis: number; readonly pollMillis: number },
+  { readonly visibilityMillis: number; readonly pollMillis: number; readonly maxDeliveries: number },
   InvalidArgument.InvalidArgumentError
 > => {
   const shape = validate.object(operation, "options", options)
@@ -477,7 +487,11 @@ export const validateOptions = <A, I, E, R, M extends FailureMode>(
     if (!("millis" in decoded)) return Either.left(decoded)
     pollMillis = Math.max(1, Math.ceil(decoded.millis))
   }
-  return Either.right({ visibilityMillis, pollMillis })
+  if (options.maxDeliveries !== undefined) {
+    const problem = validate.positiveInteger(operation, "maxDeliveries", options.maxDeliveries)
+    if (problem !== undefined) return Either.left(problem)
+  }
+  return Either.right({ visibilityMillis, pollMillis, maxDeliveries: options.maxDeliveries ?? 0 })
 }
 
 const oneOf = (operation: string, argument: string, allowed: ReadonlyArray<string>, value: unknown) =>
@@ -636,7 +650,8 @@ export const make = <A, I, E, R, M extends FailureMode>(
       options.onClose,
       options.label,
       checked.right.visibilityMillis,
-      checked.right.pollMillis
+      checked.right.pollMillis,
+      checked.right.maxDeliveries
     )
     const self = backend(queue)
     // Reach Redis once now: a wrong URL or a server that is down is an error here, not a silent idle queue.

@@ -15,12 +15,13 @@ import { defineScript } from "./redisConnection.js"
  * | 4 items | hash | id -> the encoded item (JSON of the schema's encoded side) |
  * | 5 deliveries | hash | id -> how many times the item was claimed |
  * | 6 lease | hash | id -> the token of the claim that holds it now |
+ * | 7 dead | hash | id -> the encoded item, for items dropped after `maxDeliveries` claims |
  *
  * An item exists while it is in `items`; it is either in `pending` or in `inflight`.
  *
  * @internal
  */
-export const keyNames = ["meta", "pending", "inflight", "items", "deliveries", "lease"] as const
+export const keyNames = ["meta", "pending", "inflight", "items", "deliveries", "lease", "dead"] as const
 
 // Shared by the scripts: Redis time in ms, and returning expired claims to the head of the pending list.
 const prelude = `
@@ -79,9 +80,10 @@ return n
 /**
  * One round trip of a worker: settles what it finished, then claims what is next.
  *
- * ARGV: consumer, visibilityMs, maxTake, divisor, nSettle, then nSettle triples (id, token, outcome)
- * with outcome "s" (succeeded), "f" (failed), "d" (discarded: could not be decoded), "r" (released:
- * not processed, back to the head of the pending list for someone else).
+ * ARGV: consumer, visibilityMs, maxTake, divisor, maxDeliveries (0: no limit), nSettle, then nSettle triples
+ * (id, token, outcome) with outcome "s" (succeeded), "f" (failed), "d" (discarded: could not be decoded),
+ * "r" (released: not processed, back to the head of the pending list for someone else; a release does not
+ * count as a delivery, so only claims that ended in a crash or a lapse count towards maxDeliveries).
  *
  * A settle whose token no longer holds the item (its claim expired and the item went back to pending or
  * to another worker) still completes the item if it exists: the handler did run, and that is what
@@ -90,7 +92,10 @@ return n
  * It takes at most maxTake items, and never more than a fair share (pending / divisor, at least one), so a
  * shallow queue is shared item by item between workers and processes.
  *
- * Returns { settled, pending, inflight, ended, id1, payload1, token1, deliveries1, ... }.
+ * An item claimed more than maxDeliveries times is not delivered again: it moves to the dead hash and counts
+ * as discarded (a poison item that kills every worker that takes it must not go round for ever).
+ *
+ * Returns { settled, pending, inflight, ended, dropped, id1, payload1, token1, deliveries1, ... }.
  *
  * @internal
  */
@@ -102,20 +107,22 @@ local consumer = ARGV[1]
 local visibility = tonumber(ARGV[2])
 local maxTake = tonumber(ARGV[3])
 local divisor = tonumber(ARGV[4])
-local nSettle = tonumber(ARGV[5])
+local maxDeliveries = tonumber(ARGV[5])
+local nSettle = tonumber(ARGV[6])
 local settled = 0
 local tally = { s = 0, f = 0, d = 0 }
 local names = { s = 'succeeded', f = 'failed', d = 'discarded' }
 for i = 0, nSettle - 1 do
-  local id = ARGV[6 + i * 3]
-  local token = ARGV[7 + i * 3]
-  local outcome = ARGV[8 + i * 3]
+  local id = ARGV[7 + i * 3]
+  local token = ARGV[8 + i * 3]
+  local outcome = ARGV[9 + i * 3]
   local held = redis.call('HGET', KEYS[6], id) == token
   if outcome == 'r' then
     if held then
       redis.call('ZREM', KEYS[3], id)
       redis.call('HDEL', KEYS[6], id)
       redis.call('RPUSH', KEYS[2], id)
+      redis.call('HINCRBY', KEYS[5], id, -1)
     end
   elseif redis.call('HEXISTS', KEYS[4], id) == 1 then
     if held then
@@ -136,7 +143,8 @@ for outcome, n in pairs(tally) do
   if n > 0 then redis.call('HINCRBY', KEYS[1], names[outcome], n) end
 end
 reclaim(now)
-local reply = { settled, 0, 0, 0 }
+local reply = { settled, 0, 0, 0, 0 }
+local dropped = 0
 local pending = redis.call('LLEN', KEYS[2])
 local take = math.min(maxTake, math.max(1, math.floor(pending / divisor)))
 if maxTake > 0 and pending > 0 then
@@ -145,8 +153,13 @@ if maxTake > 0 and pending > 0 then
   for i = 1, #ids do
     local id = ids[i]
     local payload = redis.call('HGET', KEYS[4], id)
-    if payload then
-      local deliveries = redis.call('HINCRBY', KEYS[5], id, 1)
+    local deliveries = payload and redis.call('HINCRBY', KEYS[5], id, 1)
+    if payload and maxDeliveries > 0 and deliveries > maxDeliveries then
+      redis.call('HSET', KEYS[7], id, payload)
+      redis.call('HDEL', KEYS[4], id)
+      redis.call('HDEL', KEYS[5], id)
+      dropped = dropped + 1
+    elseif payload then
       local claim = consumer .. '#' .. deliveries
       redis.call('HSET', KEYS[6], id, claim)
       redis.call('ZADD', KEYS[3], deadline, id)
@@ -160,6 +173,8 @@ end
 reply[2] = redis.call('LLEN', KEYS[2])
 reply[3] = redis.call('ZCARD', KEYS[3])
 reply[4] = redis.call('HEXISTS', KEYS[1], 'ended')
+reply[5] = dropped
+if dropped > 0 then redis.call('HINCRBY', KEYS[1], 'discarded', dropped) end
 return reply
 `
 )
