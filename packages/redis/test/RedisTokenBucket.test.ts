@@ -171,6 +171,22 @@ describe("RedisTokenBucket", () => {
       assert.strictEqual(stats.timers, 0)
     }))
 
+  // Under it.scoped the Clock is a TestClock frozen at 0 and never adjusted: a bucket that computed refills from
+  // the caller's clock (as a caller-supplied `now` does) would never refill, and one that slept on it would hang.
+  it.scoped("time comes from Redis: a process whose clock is frozen still gets tokens at the right rate", () =>
+    Effect.gen(function*() {
+      const { context } = yield* withRedis
+      const admitted: Array<number> = []
+      const bucket = yield* internal.make({ name: "frozen-clock", rate: 40, burst: 2 }, {
+        onAdmit: (at) => admitted.push(at)
+      }).pipe(Effect.provide(context))
+      yield* Effect.forEach(Array.from({ length: 8 }), () => TokenBucket.take(bucket), { concurrency: "unbounded" })
+      assert.strictEqual(admitted.length, 8)
+      // The burst of 2 at once, then one per 25 ms of Redis time: 6 more need at least 150 ms.
+      assert.isAtLeast(admitted[7]! - admitted[0]!, 150 - 1e-3)
+      assert.strictEqual((yield* TokenBucket.statistics(bucket)).admitted, 8)
+    }))
+
   it.scopedLive("cost: callers take their cost, FIFO within the process, and a cost above the burst is refused", () =>
     Effect.gen(function*() {
       const { context } = yield* withRedis
