@@ -589,12 +589,10 @@ export const offer = dual<
     item: A
   ) => Effect.Effect<void, WorkQueue.WorkQueueClosedError | S>
 >((args) => isWorkQueue(args[0]), (self, item) =>
-  dispatch(
-    self,
-    "WorkQueue.offer",
-    (queue) => Effect.suspend(() => offerImpl(queue, item, false)),
-    (backend) => backend.offer(item)
-  ))
+  // The hot path checks for the local queue inline: no closure beyond the one it always made.
+  self instanceof WorkQueueImpl ?
+    Effect.suspend(() => offerImpl(self, item, false)) :
+    dispatch(self, "WorkQueue.offer", (queue) => offerImpl(queue, item, false), (backend) => backend.offer(item)))
 
 const offerAllImpl = <A, E, M extends WorkQueue.FailureMode>(
   queue: WorkQueueImpl<A, E, M>,
