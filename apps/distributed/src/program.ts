@@ -309,6 +309,18 @@ const run = (settings: Settings, config: RunConfig) =>
           `item(s) in its handlers: no finalizer runs; its permits return when their leases expire ` +
           `(${settings.leaseTtlMillis} ms), its claimed items after the visibility timeout`
       )
+      // Watch the queue hand the dead worker's claims back (reading the statistics also reclaims them).
+      const killedAt = yield* Clock.currentTimeMillis
+      const before = (yield* RedisWorkQueue.statistics(queue)).redelivered
+      const after = yield* RedisWorkQueue.statistics(queue).pipe(
+        Effect.delay("50 millis"),
+        Effect.repeat({ until: (stats) => stats.redelivered > before })
+      )
+      const waited = (yield* Clock.currentTimeMillis) - killedAt
+      yield* Console.log(
+        `  ${(waited / 1000).toFixed(1)} s after the kill: ${after.redelivered - before} claimed item(s) expired ` +
+          `and went back to the head of the queue, with their delivery count`
+      )
     }))
 
     yield* WorkQueue.awaitIdle(queue).pipe(
@@ -317,16 +329,29 @@ const run = (settings: Settings, config: RunConfig) =>
         onTimeout: () => new DemoError({ reason: "the queue was not idle after 90 s" })
       })
     )
+    const survivors = workers.filter((w) => w !== victim)
+    // A handler failure is settled as failed (not redelivered): the run is over for that item, so say why.
+    const failedSoFar = (yield* RedisWorkQueue.statistics(queue)).failed
+    if (failedSoFar > 0) {
+      const why = yield* Effect.forEach(survivors, (w) => Deferred.await(w.done)).pipe(
+        Effect.map((reports) => reports.find((r) => r.firstFailure !== undefined)?.firstFailure ?? "(no report)"),
+        Effect.timeout("10 seconds"),
+        Effect.orElseSucceed(() => "(the workers did not report)")
+      )
+      return yield* new DemoError({ reason: `${failedSoFar} item(s) failed in their handler; the first: ${why}` })
+    }
     const killed = yield* Fiber.join(killer).pipe(
       Effect.zipRight(Ref.get(killedRef)),
-      Effect.timeout("5 seconds"),
+      Effect.timeoutFail({
+        duration: "10 seconds",
+        onTimeout: () => new DemoError({ reason: "the dead worker's claims did not come back within 10 s" })
+      }),
       Effect.flatMap((k) =>
         k === undefined
           ? new DemoError({ reason: "the run ended before the worker could be killed" })
           : Effect.succeed(k)
       )
     )
-    const survivors = workers.filter((w) => w !== victim)
     const reports = yield* Effect.forEach(survivors, (w) =>
       Deferred.await(w.done).pipe(
         Effect.zipLeft(

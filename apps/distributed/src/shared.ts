@@ -200,6 +200,13 @@ export const readFigures = (worker: string) =>
 /** One line a worker writes on stdout for the coordinator. */
 export type WorkerMessage =
   | { readonly type: "ready"; readonly pid: number }
-  | { readonly type: "done"; readonly pid: number; readonly processed: number; readonly failed: number }
+  | {
+    readonly type: "done"
+    readonly pid: number
+    readonly processed: number
+    readonly failed: number
+    /** The first failing item's Cause, rendered (a Cause does not cross processes). */
+    readonly firstFailure: string | undefined
+  }
 
 export const messagePrefix = "@@distributed "

@@ -8,6 +8,7 @@ import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { WorkQueue } from "@fiberkit/core"
 import { RedisConnection, RedisWorkQueue } from "@fiberkit/redis"
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { configVariable, joinQueue, messagePrefix, type RunConfig, sharedLimits, type WorkerMessage } from "./shared.js"
@@ -40,7 +41,15 @@ const program = (config: RunConfig) =>
     const stats = yield* WorkQueue.statistics(queue)
     const mine = stats.processedByWorker.reduce((a, b) => a + b, 0)
     const failures = yield* WorkQueue.failures(queue)
-    yield* say({ type: "done", pid: process.pid, processed: mine, failed: failures.length })
+    yield* say({
+      type: "done",
+      pid: process.pid,
+      processed: mine,
+      failed: failures.length,
+      firstFailure: failures.length === 0 ?
+        undefined :
+        `item ${JSON.stringify(failures[0]!.item)}: ${Cause.pretty(failures[0]!.cause)}`
+    })
   }))
 
 if (config === null) {
