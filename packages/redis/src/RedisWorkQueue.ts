@@ -62,9 +62,11 @@
  *   one script); `waitingOffers`, `workers`, `workersRunning` and
  *   `processedByWorker` are this process's. `inFlight` counts claimed items:
  *   a worker claims a fair share of what is pending (pending / 2 × its
- *   process's workers, between 1 and 16), so a shallow queue is handed out
- *   item by item and a deep one in batches; the items of a batch not started
- *   yet are in flight too (refreshed, and handed back if the process stops).
+ *   process's workers, between 1 and 16) and no more than about 20 ms of
+ *   work by its handler's recent average, so fast handlers get batches (one
+ *   round trip for many items) while a shallow queue or slow handlers are
+ *   served item by item; the items of a batch not started yet are in flight
+ *   too (refreshed, and handed back if the process stops).
  * - `end` is permanent for a name: to use the name again, delete its keys.
  *
  * **Redis down.** Every operation fails fast with `RedisError` (the connection

@@ -29,6 +29,12 @@ const shutdownModes: ReadonlyArray<ShutdownMode> = ["drain", "discard"]
 
 /** Items per claim at most: past this the saving per item is small and the shares get uneven. */
 const maxBatch = 16
+/**
+ * How much work (by the handler's recent average time) a worker claims at once: fast handlers get whole
+ * batches (one round trip for many items), slow ones one item at a time, so no item waits in one worker's
+ * batch while a worker elsewhere is idle.
+ */
+const batchBudgetMillis = 20
 /** Items per offer script: keeps `unpack` in Lua far below its stack limit. */
 const offerChunk = 500
 const defaultVisibilityMillis = 30_000
@@ -337,9 +343,10 @@ const runWorker = <A, I, E, R, M extends FailureMode>(
 
   const loop = Effect.gen(function*() {
     let poll = firstPollMillis
+    let take = 1
     while (true) {
       if (stopping()) return
-      const reply = yield* exchangeWithRetry(maxBatch)
+      const reply = yield* exchangeWithRetry(take)
       if (reply === undefined) return
       if (reply.dropped > 0) {
         yield* Effect.logWarning(
@@ -359,6 +366,7 @@ const runWorker = <A, I, E, R, M extends FailureMode>(
       poll = firstPollMillis
       worker.batch = reply.claimed
       worker.next = 0
+      const batchStart = performance.now()
       while (worker.next < worker.batch.length) {
         if (stopping()) return
         const claimed = worker.batch[worker.next++]!
@@ -400,6 +408,8 @@ const runWorker = <A, I, E, R, M extends FailureMode>(
           return
         }
       }
+      const perItem = (performance.now() - batchStart) / worker.batch.length
+      take = Math.max(1, Math.min(maxBatch, Math.floor(batchBudgetMillis / Math.max(perItem, 0.001))))
       worker.batch = []
       worker.next = 0
     }
