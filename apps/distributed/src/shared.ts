@@ -16,6 +16,7 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 
 /** The run's settings: chosen by the coordinator, read by every worker. */
@@ -117,6 +118,15 @@ return 1`
 
 const ItemAnswer = Schema.Struct({ id: Schema.Number, price: Schema.Number })
 
+// A Redis command timing out on a loaded machine, or a refused connection, is worth another try: both steps
+// retried with it are idempotent (a GET, and the apply script). Not the begin script: it counts.
+const transient = {
+  schedule: Schedule.exponential("100 millis").pipe(Schedule.intersect(Schedule.recurs(3))),
+  while: (error: unknown) =>
+    RedisConnection.isRedisError(error) ||
+    (typeof error === "object" && error !== null && "_tag" in error && error._tag === "RequestError")
+}
+
 /**
  * The application's handler: fetch the item's price from the upstream (under one shared permit and one
  * shared token) and apply it exactly once. A redelivered item is recognised twice over: its delivery count
@@ -141,13 +151,14 @@ export const handler = (config: RunConfig, worker: string) => (item: Item) =>
       yield* redis.use("demo.count-upstream", (client) => client.hincrby(keys.worker(worker), "upstream", 1))
       const response = yield* http.get(`${config.upstreamUrl}/items/${id}`)
       return yield* HttpClientResponse.schemaBodyJson(ItemAnswer)(response)
-    }).pipe(Effect.scoped, TokenBucket.withTokens(rate), Limiter.withPermit(slots))
+    }).pipe(Effect.scoped, TokenBucket.withTokens(rate), Limiter.withPermit(slots), Effect.retry(transient))
+    // Safe to repeat: a second run of the script finds the mark and adds nothing.
     const applied = yield* redis.run("demo.apply", applyScript, [
       keys.applied,
       keys.revenue,
       keys.appliedBy,
       keys.worker(worker)
-    ], [id, answer.price, worker])
+    ], [id, answer.price, worker]).pipe(Effect.retry(transient))
     return applied === 1 ? "applied" as const : "duplicate" as const
   })
 
