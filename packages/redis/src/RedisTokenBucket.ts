@@ -31,8 +31,11 @@
  *   moment fails with `RedisError`, never a hang. Callers sleeping through a wait the script announced find
  *   out when it ends. The next call after Redis returns works again.
  * - *Fairness*: first come, first served within a process (a large `cost` is not overtaken by cheaper callers
- *   of the same process). Across processes there is no queue: whichever process asks first after tokens
- *   accrue gets them, so a process asking for a large cost can be delayed by others taking small ones.
+ *   of the same process). Across processes there is no queue, but no starvation either: the first caller
+ *   Redis tells to wait *holds* its cost, and until it is admitted other processes may only take tokens beyond
+ *   that cost (otherwise a stream of cost-1 calls elsewhere, each taking a token as soon as it accrues, would
+ *   keep a cost-10 call waiting forever). The hold passes to another process at each admission; it is given
+ *   back when its caller gives up, and lapses 200 ms after the wait it was taken for if its process died.
  * - *Interruption*: a caller interrupted while queued costs nothing. A caller interrupted while its request is
  *   at Redis (one round trip), or admitted but not yet running, has spent its tokens: Redis cannot know it gave
  *   up, and handing the tokens to someone else later would move an admission out of the window it was

@@ -146,11 +146,17 @@ describe("RedisTokenBucket", () => {
       assert.strictEqual(waiting.timers, 1)
       assert.strictEqual(waiting.admitted, 3)
 
-      // Interrupted while waiting: it costs nothing and leaves no fiber behind.
+      // Waiting, it holds the token it waits for against other processes (see the fairness test)...
+      const redis = yield* Effect.provide(RedisConnection.RedisConnection, context)
+      const hold = redis.use("hget", (client) => client.hget(internal.keyOf("burst"), "hold"))
+      assert.notStrictEqual(yield* hold, "")
+
+      // ...and interrupted, it costs nothing, gives the hold back at once and leaves no fiber behind.
       yield* Fiber.interrupt(fourth)
       const idle = yield* eventually(TokenBucket.statistics(bucket), (s) => s.timers === 0)
       assert.strictEqual(idle.waiting, 0)
       assert.strictEqual(idle.admitted, 3)
+      assert.strictEqual(yield* hold, "")
     }))
 
   it.scopedLive("refill: at burst 1, admissions are spaced by 1/rate on the Redis clock", () =>
@@ -215,6 +221,34 @@ describe("RedisTokenBucket", () => {
       assert.strictEqual(s2.admitted, 3)
       assert.strictEqual(s2.admittedCost, 7)
       assert.strictEqual(s2.waiting, 0)
+    }))
+
+  it.scopedLive("a large cost is not starved by another process taking every token as it accrues", () =>
+    Effect.gen(function*() {
+      const { context } = yield* withRedis
+      const options = { name: "starve", rate: 100, burst: 10 } as const
+      const smallAt: Array<number> = []
+      const largeAt: Array<number> = []
+      const small = yield* internal.make(options, { onAdmit: (at) => smallAt.push(at) }).pipe(Effect.provide(context))
+      const large = yield* internal.make(options, { onAdmit: (at) => largeAt.push(at) }).pipe(Effect.provide(context))
+      // `small` keeps 150 callers queued: 1.5 s of tokens, each taken as soon as it accrues.
+      const stream = yield* Effect.fork(
+        Effect.forEach(Array.from({ length: 150 }), () => TokenBucket.take(small, 1), {
+          concurrency: "unbounded",
+          discard: true
+        })
+      )
+      yield* eventually(Effect.sync(() => smallAt.length), (n) => n >= 20)
+      // Needs the whole burst at once. Without the hold it would wait until the stream ended; with it, the
+      // stream leaves the accruing tokens alone until this caller has its 10 (about 0.1 s).
+      yield* TokenBucket.take(large, 10)
+      yield* Fiber.join(stream)
+      assert.strictEqual(largeAt.length, 1)
+      const after = smallAt.filter((at) => at > largeAt[0]!).length
+      assert.isAtLeast(after, 50, `only ${after} small calls were admitted after the large one`)
+      // The stream paused for it and resumed: still within rate + burst over any second of Redis time.
+      const all = [...smallAt, ...Array.from({ length: 10 }, () => largeAt[0]!)]
+      assert.isAtMost(maxWindow(all, 1000), 110)
     }))
 
   it.scopedLive("interruption: a running call gives its slot back, waiters that give up cost nothing, no fiber is left", () =>

@@ -6,6 +6,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
 import type * as Scope from "effect/Scope"
+import * as Crypto from "node:crypto"
 import type * as api from "../RedisConnection.js"
 import type * as RedisTokenBucket from "../RedisTokenBucket.js"
 import * as connection from "./redisConnection.js"
@@ -27,6 +28,7 @@ const takeScript = connection.defineScript("RedisTokenBucket.take", scripts.take
 const pauseScript = connection.defineScript("RedisTokenBucket.pause", scripts.pause)
 const configureScript = connection.defineScript("RedisTokenBucket.configure", scripts.configure)
 const statisticsScript = connection.defineScript("RedisTokenBucket.statistics", scripts.statistics)
+const releaseScript = connection.defineScript("RedisTokenBucket.release", scripts.release)
 
 /** @internal */
 export const keyOf = (name: string): string => `fiberkit:token-bucket:${name}`
@@ -240,6 +242,10 @@ export class RedisTokenBucketImpl {
   wake: (() => void) | undefined = undefined
   closed = false
   readonly key: string
+  /** Who this instance is in the bucket's hold (see the take script). */
+  readonly owner = Crypto.randomUUID()
+  /** The last reply left a caller waiting, so this instance may hold tokens for it. */
+  mayHold = false
 
   constructor(
     readonly name: string,
@@ -354,6 +360,7 @@ export class RedisTokenBucketImpl {
 
   handleTake(batch: ReadonlyArray<Waiter>, reply: TakeReply): number | undefined {
     this.minBurst = reply.minBurst
+    this.mayHold = reply.waitMs >= 0
     this.batchLimit = reply.admitted === batch.length ?
       Math.min(MAX_BATCH, this.batchLimit * 2) :
       Math.max(MIN_BATCH, Math.min(MAX_BATCH, 2 * reply.admitted + MIN_BATCH))
@@ -393,13 +400,20 @@ export class RedisTokenBucketImpl {
     const batch = this.closed ? [] : this.nextBatch()
     if (batch.length === 0) {
       this.pumping = false
-      return Effect.void
+      // The caller this instance held tokens for gave up and nobody else waits here: let the other processes
+      // have them now rather than when the hold expires.
+      return this.head === undefined && this.mayHold ? this.releaseHold : Effect.void
     }
     this.batch = batch
     const costs = batch.map((node) => node.cost)
     return Effect.flatMap(
       Effect.either(
-        this.redis.run("TokenBucket.take", takeScript, [this.key], [...bandArgs(this.bands), costs.length, ...costs])
+        this.redis.run("TokenBucket.take", takeScript, [this.key], [
+          ...bandArgs(this.bands),
+          this.owner,
+          costs.length,
+          ...costs
+        ])
       ),
       (result) => {
         this.batch = undefined
@@ -416,6 +430,12 @@ export class RedisTokenBucketImpl {
         return wait === undefined ? this.pump : Effect.zipRight(this.sleep(wait), this.pump)
       }
     )
+  })
+
+  /** Best effort: if it fails, the hold expires by itself a moment after the wait it was taken for. */
+  readonly releaseHold: Effect.Effect<void> = Effect.suspend(() => {
+    this.mayHold = false
+    return Effect.ignore(this.redis.run("TokenBucket.release", releaseScript, [this.key], [this.owner]))
   })
 
   /** Sleeps on the host's timers (Redis time runs at the same pace), unless woken early. */
@@ -581,12 +601,13 @@ export class RedisTokenBucketImpl {
   }
 
   close(): Effect.Effect<void> {
-    return Effect.sync(() => {
+    return Effect.suspend(() => {
       this.closed = true
       this.wake?.()
       const batch = this.batch
       this.batch = undefined
       this.failAll(batch, new TokenBucket.TokenBucketClosedError({ label: this.label }))
+      return this.mayHold ? this.releaseHold : Effect.void
     })
   }
 }

@@ -9,6 +9,7 @@
  * | `last` | the Redis time (ms) the tokens were computed at |
  * | `paused` | the Redis time (ms) until which nothing is admitted and nothing accrues (0: never paused) |
  * | `pauses`, `admitted`, `cost` | counters across every process |
+ * | `hold`, `holdCost`, `holdUntil` | the caller holding the tokens it waits for (see `take`); `""` when none |
  *
  * Every script reads the time with `TIME` itself: callers' clocks never enter the arithmetic, so machines whose
  * clocks disagree still share one consistent bucket. Every script receives the caller's limits as
@@ -46,9 +47,10 @@ end
 local function load()
   local n = tonumber(redis.call("HGET", key, "n"))
   if n == nil then
-    return { fresh = true, bands = fromArgs(), last = now, paused = 0, pauses = 0, admitted = 0, cost = 0 }
+    return { fresh = true, bands = fromArgs(), last = now, paused = 0, pauses = 0, admitted = 0, cost = 0,
+      hold = "", holdCost = 0, holdUntil = 0 }
   end
-  local names = { "last", "paused", "pauses", "admitted", "cost" }
+  local names = { "last", "paused", "pauses", "admitted", "cost", "hold", "holdCost", "holdUntil" }
   for i = 1, n do
     names[#names + 1] = "r" .. i
     names[#names + 1] = "p" .. i
@@ -57,9 +59,10 @@ local function load()
   end
   local v = redis.call("HMGET", key, unpack(names))
   local s = { fresh = false, bands = {}, last = tonumber(v[1]), paused = tonumber(v[2]),
-    pauses = tonumber(v[3]), admitted = tonumber(v[4]), cost = tonumber(v[5]) }
+    pauses = tonumber(v[3]), admitted = tonumber(v[4]), cost = tonumber(v[5]),
+    hold = v[6] or "", holdCost = tonumber(v[7]) or 0, holdUntil = tonumber(v[8]) or 0 }
   for i = 1, n do
-    local j = 6 + 4 * (i - 1)
+    local j = 9 + 4 * (i - 1)
     s.bands[i] = { r = tonumber(v[j]), p = tonumber(v[j + 1]), b = tonumber(v[j + 2]), t = tonumber(v[j + 3]) }
   end
   return s
@@ -86,7 +89,8 @@ end
 
 local function save(s)
   local fields = { "n", #s.bands, "last", fmt(s.last), "paused", fmt(s.paused), "pauses", s.pauses,
-    "admitted", s.admitted, "cost", fmt(s.cost) }
+    "admitted", s.admitted, "cost", fmt(s.cost), "hold", s.hold, "holdCost", fmt(s.holdCost),
+    "holdUntil", fmt(s.holdUntil) }
   for i, band in ipairs(s.bands) do
     fields[#fields + 1] = "r" .. i
     fields[#fields + 1] = fmt(band.r)
@@ -102,56 +106,96 @@ end
 `
 
 /**
- * `ARGV[at] = k`, then k costs, in the order the callers queued in one process. Admits the longest prefix the
- * tokens (and any pause) allow, taking the tokens now. Replies
- * `{ admitted, status, wait, now, minBurst }`: `wait` is how many ms until the first caller left out can go
- * (-1 when all went), `status` 1 means that caller's cost is above the (possibly reconfigured) burst and it
+ * `ARGV[at] = owner` (one id per bucket instance), `ARGV[at + 1] = k`, then k costs, in the order the callers
+ * queued in one process. Admits the longest prefix the tokens (and any pause) allow, taking the tokens now.
+ * Replies `{ admitted, status, wait, now, minBurst }`: `wait` is how many ms until the first caller left out can
+ * go (-1 when all went), `status` 1 means that caller's cost is above the (possibly reconfigured) burst and it
  * can never go.
+ *
+ * The hold keeps a large request from starving behind a stream of small ones from other processes (each of
+ * which would take a token as soon as it accrues, so `cost` tokens never pile up). The first caller told to
+ * wait holds its cost: until it is admitted (or `HOLD_GRACE_MS` after the wait it was told, should its process
+ * have died), other owners may only take tokens beyond that cost. Its own owner releases it on admission and
+ * cannot take it again in the same call, so the next owner kept waiting gets it.
  *
  * @internal
  */
 export const take = `${prelude}
+local HOLD_GRACE_MS = 200
 local s = load()
 refill(s)
-local k = tonumber(ARGV[at])
+local owner = ARGV[at]
+local k = tonumber(ARGV[at + 1])
 local limit = minBurst(s)
+-- A hold for more than the (reconfigured) burst can never be honoured: ignore it.
+local active = s.hold ~= "" and s.holdUntil > now and s.holdCost <= limit + EPS
+local mine = active and s.hold == owner
+local reserve = 0
+if active and not mine then reserve = s.holdCost end
+local released, dirty = false, false
 local count, status, wait, spent = 0, 0, -1, 0
 for j = 1, k do
-  local c = tonumber(ARGV[at + j])
+  local c = tonumber(ARGV[at + 1 + j])
   if c > limit + EPS then
     status = 1
+    if mine then
+      s.hold, s.holdCost, s.holdUntil = "", 0, 0
+      dirty = true
+    end
     break
   end
+  local need = c + reserve
   local short = now < s.paused
   if not short then
     for _, band in ipairs(s.bands) do
-      if band.t < c - EPS then
+      if band.t < need - EPS then
         short = true
         break
       end
     end
   end
   if short then
-    -- The exact time until every band holds c tokens, counted from the end of any pause.
+    -- The exact time until every band holds what this caller needs (plus another owner's hold), counted from
+    -- the end of any pause.
     local w = 0
     for _, band in ipairs(s.bands) do
-      local missing = c - band.t
+      local missing = need - band.t
       if missing > EPS then w = math.max(w, missing * band.p / band.r) end
     end
     wait = math.max(now, s.paused) - now + w
+    if not released and (not active or mine) then
+      s.hold, s.holdCost, s.holdUntil = owner, c, now + wait + HOLD_GRACE_MS
+      dirty = true
+    end
     break
   end
   for _, band in ipairs(s.bands) do band.t = band.t - c end
   count = count + 1
   spent = spent + c
+  if mine then
+    s.hold, s.holdCost, s.holdUntil = "", 0, 0
+    mine, active, released, dirty = false, false, true, true
+  end
 end
--- Nothing taken: the stored state still describes the bucket exactly (refilling is a function of time).
-if count > 0 or s.fresh then
+-- Nothing changed: the stored state still describes the bucket exactly (refilling is a function of time).
+if count > 0 or s.fresh or dirty then
   s.admitted = s.admitted + count
   s.cost = s.cost + spent
   save(s)
 end
 return { count, status, fmt(wait), fmt(now), fmt(limit) }
+`
+
+/**
+ * `ARGV[1] = owner`: gives up the hold if this owner has it (its last waiting caller left). Replies 0.
+ *
+ * @internal
+ */
+export const release = `
+if redis.call("HGET", KEYS[1], "hold") == ARGV[1] then
+  redis.call("HSET", KEYS[1], "hold", "", "holdCost", "0", "holdUntil", "0")
+end
+return 0
 `
 
 /**
