@@ -54,7 +54,7 @@
  * tokens per `refill` step, ties the bucket size to the limit (no separate burst: up to twice the limit in one
  * window), has no pause, no stacked limits, and its "delay" mode takes tokens ahead of time (debt), so a caller
  * interrupted while delaying still spends them. `rate-limiter-flexible` and similar counters are fixed or
- * sliding windows, not a bucket with a burst. The script here is small enough to own: about 150 lines of Lua.
+ * sliding windows, not a bucket with a burst. The scripts here are small enough to own: under 200 lines of Lua.
  *
  * @since 0.1.0
  */
