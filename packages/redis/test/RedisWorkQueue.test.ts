@@ -378,8 +378,8 @@ describe("RedisWorkQueue", () => {
       const options = {
         ...base,
         name,
-        visibilityTimeout: "300 millis" as const,
-        handler: (n: number) => Effect.sync(() => runs.push(`start ${n}`)).pipe(Effect.zipRight(sleep(1_200)))
+        visibilityTimeout: "500 millis" as const,
+        handler: (n: number) => Effect.sync(() => runs.push(`start ${n}`)).pipe(Effect.zipRight(sleep(1_500)))
       }
       const first = yield* RedisWorkQueue.make({ ...options, workers: 1 })
       yield* WorkQueue.offer(first, 1)
