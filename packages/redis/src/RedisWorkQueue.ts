@@ -69,11 +69,17 @@
  *   too (refreshed, and handed back if the process stops).
  * - `end` is permanent for a name: to use the name again, delete its keys.
  *
+ * **Interruption.** An `offer` interrupted while it waits for room adds
+ * nothing; one interrupted during its round trip to Redis may already have
+ * been accepted (Redis cannot take a command back), as `statistics` will show.
+ * A worker's claim is one uninterruptible round trip, so an interruption never
+ * leaves an item claimed by nobody; interrupted handlers hand their items back.
+ *
  * **Redis down.** Every operation fails fast with `RedisError` (the connection
  * has no offline queue and a command timeout): `offer`, `end`, `awaitIdle`,
  * `statistics`, `shutdown`'s report. Workers do not fail: they log once, keep
  * what they finished, and retry with backoff (50 ms doubling to 2 s); when Redis
- * is back they settle and go on. Claims that outlived the outage are
+ * is back they log it, settle and go on. Claims that outlived the outage are
  * redelivered. A draining or discarding process does not wait for Redis: its
  * workers stop and their claims expire.
  *

@@ -323,15 +323,21 @@ const runWorker = <A, I, E, R, M extends FailureMode>(
   // instead (its claims expire and are redelivered), so a shutdown never hangs on a dead server.
   const exchangeWithRetry = (maxTake: number): Effect.Effect<Reply | void> => {
     const attempt = (delay: number, warned: boolean): Effect.Effect<Reply | void> =>
-      Effect.catchAll(exchange(maxTake), (error) => {
-        if (stopping() || queue.state === "draining") return Effect.void
-        const warn = warned ? Effect.void : Effect.logWarning(
-          `${queue.displayName}: worker ${worker.index} cannot reach Redis (${error.message}); retrying with backoff`
-        )
-        return warn.pipe(
-          Effect.zipRight(queue.park(queue.parkedWorkers, delay)),
-          Effect.zipRight(attempt(Math.min(delay * 2, maxRetryMillis), true))
-        )
+      Effect.matchEffect(exchange(maxTake), {
+        onSuccess: (reply) =>
+          warned ?
+            Effect.as(Effect.logInfo(`${queue.displayName}: worker ${worker.index} reached Redis again`), reply) :
+            Effect.succeed(reply),
+        onFailure: (error) => {
+          if (stopping() || queue.state === "draining") return Effect.void
+          const warn = warned ? Effect.void : Effect.logWarning(
+            `${queue.displayName}: worker ${worker.index} cannot reach Redis (${error.message}); retrying with backoff`
+          )
+          return warn.pipe(
+            Effect.zipRight(queue.park(queue.parkedWorkers, delay)),
+            Effect.zipRight(attempt(Math.min(delay * 2, maxRetryMillis), true))
+          )
+        }
       })
     return attempt(firstRetryMillis, false)
   }
