@@ -282,7 +282,12 @@ export class RedisWorkQueueImpl<A, I, E, M extends FailureMode> {
         item
       )
     }
-    const json = JSON.stringify(encoded.right)
+    let json: string | undefined
+    try {
+      json = JSON.stringify(encoded.right)
+    } catch {
+      json = undefined // a bigint or a cycle in the encoded form
+    }
     if (typeof json !== "string") {
       throw validate.invalid(operation, "item", "a value whose encoded form is JSON", item)
     }
