@@ -6,6 +6,7 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as FiberRef from "effect/FiberRef"
 import type * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
@@ -134,6 +135,15 @@ const memoryBackend = (capacity: number, label = "memory") => {
     })
   }
   return { backend, state, limiter: Limiter.fromBackend(backend) }
+}
+
+// mulberry32: a seeded generator so a failing random case replays.
+const seeded = (seed: number) => () => {
+  seed |= 0
+  seed = (seed + 0x6d2b79f5) | 0
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296
 }
 
 /** Lets the forked fibers run until `condition` holds (a bounded number of scheduler turns, so a bug fails, never hangs). */
@@ -425,6 +435,77 @@ describe("Limiter backends", () => {
         assert.strictEqual(state.releases, state.acquisitions)
         assert.strictEqual(state.doubleReleases, 0)
       }))
+
+    it.effect(
+      "property: random holds and interruptions (waiting, holding, at the hand-over) never leak a permit",
+      () =>
+        Effect.gen(function*() {
+          // Which caller an acquisition serves: FiberRefs reach the child fiber the acquisition runs in.
+          const callerIndex = FiberRef.unsafeMake(-1)
+          for (const seed of [1, 2, 3, 4, 5, 6]) {
+            const random = seeded(seed)
+            const { backend, state } = memoryBackend(3)
+            const callers: Array<Fiber.RuntimeFiber<void, unknown>> = []
+            const treacherous = new Set<number>()
+            const limiter = Limiter.fromBackend<StoreError>({
+              ...backend,
+              acquire: (permits) =>
+                Effect.flatMap(FiberRef.get(callerIndex), (i) =>
+                  treacherous.has(i) ?
+                    Effect.tap(
+                      backend.acquire(permits),
+                      () => Effect.sync(() => callers[i]!.unsafeInterruptAsFork(callers[i]!.id()))
+                    ) :
+                    backend.acquire(permits))
+            })
+            let holding = 0
+            let peakHolding = 0
+            for (let i = 0; i < 40; i++) {
+              const permits = 1 + Math.floor(random() * 3)
+              const hold = Math.floor(random() * 20)
+              const arrive = Math.floor(random() * 50)
+              if (random() < 0.15) treacherous.add(i)
+              const body = Effect.acquireUseRelease(
+                Effect.sync(() => {
+                  holding += permits
+                  peakHolding = Math.max(peakHolding, holding)
+                }),
+                () => Effect.sleep(hold),
+                () => Effect.sync(() => (holding -= permits))
+              )
+              callers.push(
+                yield* Effect.fork(
+                  Effect.zipRight(
+                    Effect.sleep(arrive),
+                    Effect.locally(body.pipe(Limiter.withPermits(limiter, permits)), callerIndex, i)
+                  )
+                )
+              )
+            }
+            for (const fiber of callers) {
+              if (random() < 0.3) {
+                yield* Effect.fork(Effect.zipRight(Effect.sleep(Math.floor(random() * 120)), Fiber.interrupt(fiber)))
+              }
+            }
+            yield* TestClock.adjust("1 second")
+            const label = `seed ${seed}`
+            // Polled, not awaited: a leaked permit would leave callers waiting forever, and that must fail here.
+            const polled = yield* Effect.forEach(callers, Fiber.poll)
+            assert.isTrue(polled.every(Option.isSome), `${label}: every caller has finished`)
+            const exits = polled.map((exit) => Option.getOrThrow(exit))
+            assert.isTrue(exits.every((exit) => Exit.isSuccess(exit) || Exit.isInterrupted(exit)), label)
+            assert.isTrue(exits.some(Exit.isSuccess) && exits.some(Exit.isInterrupted), `${label}: both outcomes occur`)
+            assert.isAtMost(peakHolding, 3, label)
+            assert.strictEqual(holding, 0, label)
+            assert.strictEqual(state.held, 0, `${label}: every permit came back`)
+            assert.strictEqual(state.releases, state.acquisitions, label)
+            assert.strictEqual(state.doubleReleases, 0, label)
+            assert.strictEqual(state.waiting, 0, label)
+            assert.isTrue(yield* noneRunning(state.acquireFibers), `${label}: no acquisition fiber left running`)
+          }
+        }),
+      { timeout: 30_000 }
+    )
 
     it.effect("acquireScoped over a backend: released once when the scope closes, and when interrupted mid-take", () =>
       Effect.gen(function*() {
