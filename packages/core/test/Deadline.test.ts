@@ -385,6 +385,16 @@ describe("on the live clock (one shared host timer)", () => {
       assert.deepStrictEqual(expired, made.map((_, i) => i % 2 === 0))
     }))
 
+  it.live("deadlines whose work ended leave no host timer behind (the process can exit)", () =>
+    Effect.gen(function*() {
+      const timers = () => process.getActiveResourcesInfo().filter((resource) => resource === "Timeout").length
+      const before = timers()
+      assert.strictEqual(yield* Deadline.timeout(Effect.succeed(1), { after: "1 hour" }), 1)
+      const deadlines = yield* Effect.forEach([1, 2, 3], (h) => Deadline.make({ after: Duration.hours(h) }))
+      yield* Effect.forEach(deadlines, (d) => Deadline.within(Effect.void, d), { concurrency: "unbounded" })
+      assert.strictEqual(timers(), before)
+    }))
+
   it.live("a deadline moved earlier than every other one re-arms the timer", () =>
     Effect.gen(function*() {
       const late = yield* Deadline.make({ after: "1 hour", label: "late" })

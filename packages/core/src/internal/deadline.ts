@@ -86,7 +86,7 @@ const regionIdAt = (depth: number): FiberId.FiberId => regionIds[depth] ??= Fibe
  */
 class TimerWheel {
   private readonly buckets = new Map<number, Array<DeadlineImpl>>()
-  /** Bucket keys, a binary min-heap; keys whose bucket emptied stay until they come up. */
+  /** Bucket keys, a binary min-heap; a key whose bucket emptied stays until it comes up. */
   private readonly keys: Array<number> = []
   private handle: ReturnType<typeof setTimeout> | undefined = undefined
   private armedKey = Number.POSITIVE_INFINITY
@@ -102,6 +102,7 @@ class TimerWheel {
       heapPush(this.keys, key)
     }
     deadline.wheelBucket = bucket
+    deadline.wheelKey = key
     deadline.wheelIndex = bucket.length
     bucket.push(deadline)
     if (key < this.armedKey) this.arm(key, Date.now())
@@ -115,6 +116,25 @@ class TimerWheel {
     if (last !== deadline) {
       bucket[deadline.wheelIndex] = last
       last.wheelIndex = deadline.wheelIndex
+    }
+    if (bucket.length === 0) {
+      this.buckets.delete(deadline.wheelKey)
+      // The bucket the timer waits for is gone: wait for the next one, or for nothing at all (an armed
+      // host timer would keep the process alive for a deadline nobody listens to any more).
+      if (deadline.wheelKey === this.armedKey) this.rearm()
+    }
+  }
+
+  /** Drops keys whose buckets are gone from the top of the heap and waits for the first live one. */
+  private rearm(): void {
+    const keys = this.keys
+    while (keys.length > 0 && !this.buckets.has(keys[0]!)) heapPop(keys)
+    if (keys.length === 0) {
+      if (this.handle !== undefined) clearTimeout(this.handle)
+      this.handle = undefined
+      this.armedKey = Number.POSITIVE_INFINITY
+    } else if (keys[0] !== this.armedKey || this.handle === undefined) {
+      this.arm(keys[0]!, Date.now())
     }
   }
 
@@ -139,11 +159,7 @@ class TimerWheel {
       for (const deadline of bucket) deadline.wheelBucket = undefined
       for (const deadline of bucket) deadline.wheelFired()
     }
-    // Skip keys whose buckets emptied, then wait for the next one (a long wait is re-armed in steps).
-    while (keys.length > 0 && (this.buckets.get(keys[0]!)?.length ?? 0) === 0) {
-      this.buckets.delete(heapPop(keys))
-    }
-    if (keys.length > 0 && this.handle === undefined) this.arm(keys[0]!, Date.now())
+    if (this.handle === undefined) this.rearm()
   }
 }
 
@@ -192,6 +208,7 @@ export class DeadlineImpl implements Deadline.Deadline {
   private armedFor = Number.NaN
   /** Where this deadline sits in the timer wheel while armed on the live clock. */
   wheelBucket: Array<DeadlineImpl> | undefined = undefined
+  wheelKey = 0
   wheelIndex = 0
 
   constructor(
