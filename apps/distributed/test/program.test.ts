@@ -1,9 +1,11 @@
 import { assert, describe, it } from "@effect/vitest"
+import { Limiter, TokenBucket } from "@fiberkit/core"
 import { RedisConnection, RedisServer } from "@fiberkit/redis"
 import { CapturedConsole, Upstream, UpstreamClient } from "@fiberkit/upstream"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { busiestWindow, defaults, program } from "../src/program.js"
+import { handler, keys, priceOf, type RunConfig, UpstreamRate, UpstreamSlots } from "../src/shared.js"
 
 const layer = Layer.mergeAll(
   RedisConnection.layerFromServer.pipe(Layer.provideMerge(RedisServer.layer())),
@@ -17,6 +19,28 @@ describe("demo-distributed", () => {
     assert.strictEqual(busiestWindow([0, 999, 1000, 1999], 1000), 2)
     assert.strictEqual(busiestWindow([5, 0, 10, 3000, 3001], 1000), 3)
   })
+
+  it.live("the handler's Limiter and TokenBucket tags take the local layers too (one process, no lease)", () =>
+    Effect.gen(function*() {
+      const server = yield* RedisServer.RedisServer
+      const upstream = yield* Upstream.Upstream
+      const config: RunConfig = { ...defaults, redisUrl: server.url, upstreamUrl: upstream.baseUrl, processes: 1 }
+      const handle = handler(config, "local")
+      // Two deliveries of item 7 and one of item 8: the second delivery of 7 finds the mark.
+      const outcomes = yield* Effect.forEach([{ id: 7 }, { id: 8 }, { id: 7 }], handle)
+      assert.deepStrictEqual(outcomes, ["applied", "applied", "skipped"])
+      const redis = yield* RedisConnection.RedisConnection
+      const revenue = yield* redis.use("revenue", (client) => client.get(keys.revenue))
+      assert.strictEqual(Number(revenue), priceOf(7) + priceOf(8))
+    }).pipe(
+      Effect.provide(
+        Layer.mergeAll(
+          Limiter.layer(UpstreamSlots, { permits: defaults.permits }),
+          TokenBucket.layer(UpstreamRate, { rate: defaults.rate, burst: defaults.burst }),
+          layer
+        )
+      )
+    ))
 
   it.live(
     "three processes, one killed: every item exactly once, the upstream within both limits",
