@@ -264,6 +264,26 @@ describe("WorkQueue backends", () => {
         assert.strictEqual(bad._tag, "InvalidArgumentError")
       }))
 
+    it.effect("layer: the handler's requirements become the layer's", () =>
+      Effect.gen(function*() {
+        class Store extends Context.Tag("test/Store")<Store, { readonly save: (n: number) => Effect.Effect<void> }>() {}
+        const saved: Array<number> = []
+        const layer = WorkQueue.layer(Jobs, {
+          capacity: 4,
+          workers: 1,
+          handler: (n: number) => Effect.flatMap(Store, (store) => store.save(n)),
+          onFailure: "collect",
+          onClose: "drain"
+        })
+        expectTypeOf(layer).toEqualTypeOf<Layer.Layer<Jobs, InvalidArgument.InvalidArgumentError, Store>>()
+        const { stats } = yield* program.pipe(
+          Effect.provide(layer),
+          Effect.provideService(Store, { save: (n) => Effect.sync(() => saved.push(n)) })
+        )
+        assert.strictEqual(stats.succeeded, 3)
+        assert.deepStrictEqual(saved, [1, 2, -3])
+      }))
+
     it.scoped("a WorkQueue with S = never satisfies a program typed for StoreError; the reverse does not compile", () =>
       Effect.gen(function*() {
         const local = yield* localQueue("collect", [])
