@@ -135,9 +135,12 @@ export interface Options<A, I, E, R, M extends WorkQueue.FailureMode>
    */
   readonly visibilityTimeout?: Duration.DurationInput | undefined
   /**
-   * The longest an idle worker (or a producer waiting for room) sleeps between
-   * two looks at Redis; the wait starts at 1 ms and doubles up to this.
-   * Offers and settlements in the same process wake it at once. Default 50 ms.
+   * The longest an idle worker (or a producer waiting for room, or
+   * `awaitIdle`) sleeps between two looks at Redis; the wait starts at 1 ms
+   * and doubles up to this. The scripts publish wake-ups (new items, room,
+   * idle, end) on the channel `fiberkit:workqueue:{<name>}:meta:wake`, so waiters
+   * usually go on at once; the poll covers a lost message (pub/sub is at most
+   * once) and is how an idle worker notices lapsed claims. Default 200 ms.
    */
   readonly pollInterval?: Duration.DurationInput | undefined
   /**

@@ -264,6 +264,24 @@ describe("RedisWorkQueue", () => {
       assert.deepStrictEqual(seen.slice().sort(), [1, 2, 3, 4])
     })).pipe(Effect.provide(RedisLive)))
 
+  it.live("wake-ups: an idle worker in another instance starts on a new item at once, not at its next poll", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const name = uniqueName("wake")
+      const slowPoll = { ...base, name, pollInterval: "1 minute" as const }
+      const producer = yield* RedisWorkQueue.make({ ...slowPoll, workers: 0 })
+      const seen: Array<number> = []
+      yield* RedisWorkQueue.make({ ...slowPoll, workers: 1, handler: (n: number) => Effect.sync(() => seen.push(n)) })
+      // The idle worker looks at Redis after 1, 2, 4 … ms: at about 2.0 s, then 4.1 s. Offer in between.
+      yield* sleep(2_500)
+      const start = Date.now()
+      yield* WorkQueue.offer(producer, 1)
+      yield* WorkQueue.awaitIdle(producer)
+      const elapsed = Date.now() - start
+      assert.deepStrictEqual(seen, [1])
+      // A generous bound: the poll alone would take about 1.6 s.
+      assert.isBelow(elapsed, 1_200, "woken by the offer's message")
+    })).pipe(Effect.provide(RedisLive)))
+
   it.live("collect: failures are settled, counted globally and kept here with their Cause; the rest go on", () =>
     Effect.scoped(Effect.gen(function*() {
       const queue = yield* RedisWorkQueue.make({

@@ -38,7 +38,8 @@ const batchBudgetMillis = 20
 /** Items per offer script: keeps `unpack` in Lua far below its stack limit. */
 const offerChunk = 500
 const defaultVisibilityMillis = 30_000
-const defaultPollMillis = 50
+/** Pub/sub wakes waiters; the poll is the fallback (pub/sub is at most once) and what notices lapsed claims. */
+const defaultPollMillis = 200
 const firstPollMillis = 1
 /** Backoff of a worker while Redis is unreachable. */
 const firstRetryMillis = 50
@@ -677,6 +678,17 @@ export const make = <A, I, E, R, M extends FailureMode>(
     const self = backend(queue)
     // Reach Redis once now: a wrong URL or a server that is down is an error here, not a silent idle queue.
     yield* queue.shared("RedisWorkQueue.make")
+    // Wake-ups from the scripts of every process: new items for idle workers, room for waiting producers,
+    // "idle" and "end" for awaitIdle and awaitEnd. Channels are not prefixed by ioredis: the prefix is added here.
+    const channel = `${connection.keyPrefix}${queue.keys[0]}:wake`
+    const subscriber = yield* connection.duplicate
+    subscriber.client.on("message", (from: string, message: string) => {
+      if (from !== channel) return
+      if (message === "item") queue.wake(queue.parkedWorkers)
+      else if (message === "room") queue.wake(queue.parkedOffers)
+      else queue.wakeAll()
+    })
+    yield* subscriber.use("RedisWorkQueue.subscribe", (client) => client.subscribe(channel))
     yield* Effect.acquireRelease(
       Effect.gen(function*() {
         if (options.workers === 0) Deferred.unsafeDone(queue.stopped, Exit.void)

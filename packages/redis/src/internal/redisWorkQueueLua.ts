@@ -29,6 +29,11 @@ local function now_ms()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
+-- Wake-ups for the processes waiting on this queue (channel: the meta key + ":wake"). Pub/sub is at most
+-- once: waiters poll as well.
+local function wake(what)
+  redis.call('PUBLISH', KEYS[1] .. ':wake', what)
+end
 local function reclaim(now)
   local expired = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, 512)
   for i = 1, #expired do
@@ -41,6 +46,7 @@ local function reclaim(now)
   end
   if #expired > 0 then
     redis.call('HINCRBY', KEYS[1], 'redelivered', #expired)
+    wake('item')
   end
   return #expired
 end
@@ -72,7 +78,10 @@ for i = 1, n do
 end
 local length = redis.call('LPUSH', KEYS[2], unpack(ids))
 redis.call('HINCRBY', KEYS[1], 'offered', n)
+-- Remembered so that a claim knows when it frees room for a waiting producer.
+redis.call('HSET', KEYS[1], 'capacity', ARGV[1])
 if length > counter('peak') then redis.call('HSET', KEYS[1], 'peak', length) end
+wake('item')
 return n
 `
 )
@@ -110,6 +119,7 @@ local divisor = tonumber(ARGV[4])
 local maxDeliveries = tonumber(ARGV[5])
 local nSettle = tonumber(ARGV[6])
 local settled = 0
+local released = 0
 local tally = { s = 0, f = 0, d = 0 }
 local names = { s = 'succeeded', f = 'failed', d = 'discarded' }
 for i = 0, nSettle - 1 do
@@ -123,6 +133,7 @@ for i = 0, nSettle - 1 do
       redis.call('HDEL', KEYS[6], id)
       redis.call('RPUSH', KEYS[2], id)
       redis.call('HINCRBY', KEYS[5], id, -1)
+      released = released + 1
     end
   elseif redis.call('HEXISTS', KEYS[4], id) == 1 then
     if held then
@@ -142,6 +153,7 @@ end
 for outcome, n in pairs(tally) do
   if n > 0 then redis.call('HINCRBY', KEYS[1], names[outcome], n) end
 end
+if released > 0 then wake('item') end
 reclaim(now)
 local reply = { settled, 0, 0, 0, 0 }
 local dropped = 0
@@ -149,6 +161,7 @@ local pending = redis.call('LLEN', KEYS[2])
 local take = math.min(maxTake, math.max(1, math.floor(pending / divisor)))
 if maxTake > 0 and pending > 0 then
   local ids = redis.call('RPOP', KEYS[2], take)
+  if pending >= counter('capacity') then wake('room') end
   local deadline = now + visibility
   for i = 1, #ids do
     local id = ids[i]
@@ -175,6 +188,7 @@ reply[3] = redis.call('ZCARD', KEYS[3])
 reply[4] = redis.call('HEXISTS', KEYS[1], 'ended')
 reply[5] = dropped
 if dropped > 0 then redis.call('HINCRBY', KEYS[1], 'discarded', dropped) end
+if (settled > 0 or dropped > 0) and reply[2] == 0 and reply[3] == 0 then wake('idle') end
 return reply
 `
 )
@@ -231,6 +245,7 @@ export const end = defineScript(
   "RedisWorkQueue.end",
   `
 redis.call('HSET', KEYS[1], 'ended', 1)
+redis.call('PUBLISH', KEYS[1] .. ':wake', 'end')
 return 1
 `
 )
