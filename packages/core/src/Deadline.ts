@@ -27,9 +27,9 @@
  * fiber with the region's own id, and the region's uninterruptible edge turns
  * that interruption, and only that one, into `TimeoutExceeded`. `"detach"` runs
  * the work in one child fiber so the caller can leave before the cleanup ends.
- * Time still comes from Effect's `Clock` (a live clock arms a host timer
- * directly, any other clock, such as `TestClock`, is slept on), so tests drive
- * deadlines with `TestClock.adjust`.
+ * Time still comes from Effect's `Clock` (on the live clock every deadline
+ * shares one host timer, armed for the earliest; any other clock, such as
+ * `TestClock`, is slept on), so tests drive deadlines with `TestClock.adjust`.
  *
  * @since 0.1.0
  */
