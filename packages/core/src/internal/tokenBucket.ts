@@ -55,9 +55,10 @@ interface Waiter {
 let grantee: Fiber.RuntimeFiber<unknown, unknown> | undefined = undefined
 
 /**
- * The scheduler a waiter's fiber uses while it is suspended in the queue (see `wait`). Everything is handed to the scheduler the fiber had before, except the
- * resumption that gives it its turn: that one runs at once, on the stack of whoever found the
- * tokens (a caller arriving, the timer, a slot released). So a waiter takes its tokens, and its call
+ * The scheduler a waiter's fiber uses while it is suspended in the queue (see `wait`). Everything
+ * is handed to the scheduler the fiber had before, except the resumption that gives it its turn:
+ * that one runs at once, on the stack of whoever found the tokens (a caller arriving, the timer, a
+ * slot released). So a waiter takes its tokens, and its call
  * starts, at the moment they became available, not after every task already queued on the
  * scheduler: when thousands of fibers are being started, one flush of that queue lasts tens of
  * milliseconds, and a bucket that can hold only `burst` tokens meanwhile loses the rest.
