@@ -1,9 +1,9 @@
 /**
  * pnpm bench                 every workload, full size, median of 5 fresh processes per implementation
  * pnpm bench --quick         a tenth of the size, median of 3: for development
- * pnpm bench W1 W4           only these workloads
+ * pnpm bench W1 W4           only these workloads (written to results/partial.json and PARTIAL.md)
  *
- * Prints a table, writes results/latest.json and results/README.md.
+ * Prints a table, writes results/latest.json and results/README.md (quick: quick.json and QUICK.md).
  */
 import * as esbuild from "esbuild"
 import { spawnSync } from "node:child_process"
@@ -192,8 +192,12 @@ const meta = {
   memoryGb: Math.round(os.totalmem() / 2 ** 30),
   effect: JSON.parse(fs.readFileSync(path.join(benchDir, "node_modules/effect/package.json"), "utf8")).version as string
 }
+// The committed report is always one whole full run (the targets are judged on one run): a full run of only
+// some workloads writes partial.json / PARTIAL.md (ignored by git) and leaves latest.json and README.md alone.
+const outName = quick ? "quick" : filters.length > 0 ? "partial" : "latest"
+const markdownName = quick ? "QUICK.md" : filters.length > 0 ? "PARTIAL.md" : "README.md"
 fs.writeFileSync(
-  path.join(resultsDir, quick ? "quick.json" : "latest.json"),
+  path.join(resultsDir, `${outName}.json`),
   JSON.stringify({ meta, records }, null, 2) + "\n"
 )
 
@@ -233,11 +237,11 @@ for (const { reason, workload } of skipped) {
 }
 const notesFile = path.join(benchDir, "NOTES.md")
 if (fs.existsSync(notesFile)) report.push(fs.readFileSync(notesFile, "utf8"))
-fs.writeFileSync(path.join(resultsDir, quick ? "QUICK.md" : "README.md"), report.join("\n") + "\n")
+fs.writeFileSync(path.join(resultsDir, markdownName), report.join("\n") + "\n")
 console.log(
-  `wrote ${
-    path.relative(process.cwd(), path.join(resultsDir, quick ? "quick.json" : "latest.json"))
-  } and the markdown report`
+  `wrote ${path.relative(process.cwd(), path.join(resultsDir, `${outName}.json`))} and ${
+    path.relative(process.cwd(), path.join(resultsDir, markdownName))
+  }`
 )
 // A peer failing its check is a finding (Effect's RateLimiter over its window, say); only fiberkit's own
 // rows failing make the run fail.
