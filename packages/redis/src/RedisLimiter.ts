@@ -20,7 +20,9 @@
  * the scripts (a release grants to the queue head at once) and the granted ids are published on a pub/sub
  * channel, so a waiting process wakes as soon as it is served. Pub/sub is at-most-once, so a waiter also polls
  * every `pollInterval` (default 250 ms or a quarter of the TTL); that poll is its heartbeat: a waiter whose
- * process died leaves the queue within `leaseTtl` instead of blocking it.
+ * process died leaves the queue within `leaseTtl` instead of blocking it. A queued request granted before its
+ * heartbeat lapsed gets a lease that ends with that heartbeat (its poll or the refresh fiber extends it once the
+ * waiter takes it), so permits granted to a dead waiter also come back within `leaseTtl` of its death.
  *
  * **Failures.**
  * - Redis down: every operation fails at once with a `RedisError` (reason `"unavailable"`, or `"timeout"` after

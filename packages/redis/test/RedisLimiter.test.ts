@@ -438,6 +438,44 @@ describe("RedisLimiter", () => {
       assert.deepStrictEqual(yield* rawState(name), empty)
     }).pipe(Effect.scoped, Effect.provide(RedisLive)))
 
+  it.live("a waiter that died in the queue and is granted later holds the permits no longer than its heartbeat allows", () =>
+    Effect.gen(function*() {
+      const name = fresh("dead-waiter")
+      // A TTL long enough that "lease = grant time + TTL" cannot pass the bound below.
+      const limiter = yield* RedisLimiter.make({ name, permits: 1, leaseTtl: "20 seconds" })
+      const gate = yield* Deferred.make<void>()
+      const holding = yield* Deferred.make<void>()
+      const holder = yield* Effect.fork(
+        Deferred.succeed(holding, undefined).pipe(Effect.zipRight(Deferred.await(gate)), Limiter.withPermit(limiter))
+      )
+      yield* Deferred.await(holding)
+      // What a process killed while queued leaves in Redis: its place, and a heartbeat last renewed long ago
+      // (its deadline 300 ms from now, where a live waiter's would be about a TTL away).
+      const redis = yield* RedisConnection.RedisConnection
+      const base = `fiberkit:limiter:{${name}}:`
+      const heartbeat = yield* redis.use("dead waiter", async (client) => {
+        const [seconds, micros] = await client.time()
+        const deadline = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) + 300
+        const arrival = await client.hincrby(`${base}meta`, "arrivals", 1)
+        await client.zadd(`${base}queue`, arrival, "dead-1")
+        await client.hset(`${base}queued`, "dead-1", "1:20000")
+        await client.zadd(`${base}heartbeats`, deadline, "dead-1")
+        return deadline
+      })
+      // The release grants the dead waiter (still within its heartbeat) the permit.
+      yield* Deferred.succeed(gate, undefined)
+      yield* Fiber.join(holder)
+      const lease = yield* redis.use("lease", (client) => client.zscore(`${base}leases`, "dead-1"))
+      assert.isNotNull(lease)
+      assert.isAtMost(Number(lease), heartbeat)
+      // So the permit is back once the dead waiter's heartbeat has lapsed, not a whole TTL after the grant.
+      assert.strictEqual(
+        yield* Effect.succeed("back").pipe(Limiter.withPermit(limiter), Effect.timeout("5 seconds")),
+        "back"
+      )
+      assert.deepStrictEqual(yield* rawState(name), empty)
+    }).pipe(Effect.scoped, Effect.provide(RedisLive)))
+
   it.live("layer: the drop-in replacement for Limiter.layer; a program typed Limiter<RedisError> takes either", () =>
     Effect.gen(function*() {
       const program = Effect.gen(function*() {

@@ -21,8 +21,11 @@ if capacity == 0 then
 end
 local inFlight = tonumber(redis.call('HGET', meta, 'inFlight') or '0')
 
-local function grant(id, permits, ttl)
-  redis.call('ZADD', leases, now + ttl, id)
+-- expiry: when the lease lapses unless refreshed. A queued request granted here gets its waiter's heartbeat
+-- deadline (its last sign of life + the TTL), not now + TTL: a waiter that died in the queue must not hold the
+-- permits for up to twice the TTL. A live waiter extends it as soon as it learns of the grant (poll, refresh).
+local function grant(id, permits, expiry)
+  redis.call('ZADD', leases, expiry, id)
   redis.call('HSET', holders, id, permits)
   inFlight = inFlight + permits
   redis.call('HSET', meta, 'inFlight', inFlight)
@@ -68,8 +71,9 @@ local function settle()
       local permits, ttl = parse(spec)
       -- Strict FIFO: a large request at the head is not overtaken by smaller ones behind it, so it cannot starve.
       if inFlight + permits > capacity then break end
+      local alive = tonumber(redis.call('ZSCORE', heartbeats, id) or (now + ttl))
       dequeue(id)
-      grant(id, permits, ttl)
+      grant(id, permits, math.min(alive, now + ttl))
       granted[#granted + 1] = id
     end
   end
@@ -107,7 +111,7 @@ settle()
 if permits > capacity then return {-1, capacity} end
 local waiting = redis.call('ZCARD', queue)
 if waiting == 0 and inFlight + permits <= capacity then
-  grant(id, permits, ttl)
+  grant(id, permits, now + ttl)
   return {1, capacity}
 end
 local available = math.max(0, capacity - inFlight)
@@ -132,7 +136,11 @@ export const poll = RedisConnection.defineScript(
   `${prelude}
 local id, ttl = ARGV[3], tonumber(ARGV[4])
 settle()
-if redis.call('ZSCORE', leases, id) then return {1} end
+if redis.call('ZSCORE', leases, id) then
+  -- Granted while queued (with the heartbeat's deadline): the waiter is alive, so the lease gets a full TTL.
+  redis.call('ZADD', leases, 'XX', now + ttl, id)
+  return {1}
+end
 local spec = redis.call('HGET', queued, id)
 if not spec then return {2} end
 local permits = parse(spec)
