@@ -19,8 +19,9 @@
  * `--self-test` then breaks the installed package on purpose and requires the check to report it.
  * Exit code 0 when everything holds; 1 with the reasons otherwise. `--keep` keeps the temp project.
  */
-import { execFile, execFileSync, type ExecFileSyncOptions } from "node:child_process"
+import { execFile, execFileSync, type ExecFileSyncOptions, spawn } from "node:child_process"
 import * as fs from "node:fs"
+import * as net from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
 
@@ -356,6 +357,43 @@ write("consumer.mts", `${namespaceImports(libraries)}\n${typedProgram}${nodeProg
 write("consumer.cts", `${namespaceImports(libraries)}\n${typedProgram}${nodeProgram}`)
 write("consumer-bundler.ts", `${namespaceImports([core])}\n${typedProgram}`)
 write("consumer-node10.ts", `${namespaceImports(libraries)}\n${typedProgram}${nodeProgram}`)
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer()
+    server.once("error", reject)
+    server.listen(0, "127.0.0.1", () => {
+      const port = (server.address() as net.AddressInfo).port
+      server.close(() => resolve(port))
+    })
+  })
+}
+const canConnect = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = net.connect(port, "127.0.0.1")
+    socket.once("connect", () => {
+      socket.destroy()
+      resolve(true)
+    })
+    socket.once("error", () => resolve(false))
+  })
+async function startRedis(): Promise<{ readonly url: string; readonly stop: () => void }> {
+  const port = await freePort()
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fiberkit-consumer-redis-"))
+  const child = spawn(
+    "redis-server",
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir],
+    { stdio: "ignore" }
+  )
+  child.once("error", (error) => failures.push(`redis-server for the README example: ${error.message}`))
+  for (let i = 0; i < 100 && !(await canConnect(port)); i++) await new Promise((r) => setTimeout(r, 50))
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    stop: () => {
+      child.kill("SIGKILL")
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
+  }
+}
 // The first program of each package README is what a new user copies: it must type-check and run here.
 const readmeExamples = libraries.flatMap((lib) => {
   const readme = fs.readFileSync(path.join(lib.dir, "README.md"), "utf8")
@@ -459,15 +497,19 @@ const runTypes = async (sink: Array<string>) => {
 checkManifests(failures)
 runRuntime(failures)
 const tsx = path.join(root, "node_modules", ".bin", "tsx")
+// @fiberkit/redis's README program talks to a Redis at REDIS_URL: give it a real one on a free loopback port.
+const redis = readmeExamples.includes("readme-redis.mts") ? await startRedis() : undefined
 for (const file of readmeExamples) {
   try {
-    const out = run(tsx, [file], { cwd: project, timeout: 60_000 }).trim()
+    const env = redis === undefined ? process.env : { ...process.env, REDIS_URL: redis.url }
+    const out = run(tsx, [file], { cwd: project, timeout: 60_000, env }).trim()
     if (out === "") failures.push(`${file}: the README example printed nothing`)
     else log(`${file} (the README example) ran: ${out.split("\n").at(-1)}`)
   } catch (error) {
     failures.push(`${file}: ${(error as Error).message}`)
   }
 }
+redis?.stop()
 await runTypes(failures)
 
 // --- self-test: the check must catch a broken package ------------------------------------------------
