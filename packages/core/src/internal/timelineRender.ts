@@ -291,7 +291,7 @@ const svgStyle = "svg{font:12px ui-monospace,monospace}.bg{fill:#fff}.lane:hover
   ".grid{stroke:#eaeef2}.tick{fill:#57606a;text-anchor:middle;font-size:10px}.fork{stroke:#8c959f;stroke-dasharray:2 2}" +
   ".label{fill:#1f2328}.note{fill:#57606a;font-size:11px}"
 
-const chartOf = (recording: Timeline.Recording, maxRows: number) => {
+const chartOf = (recording: Timeline.Recording, maxRows: number, top = 40) => {
   const lanes = recording.lanes.slice(0, maxRows)
   const labels = labelsOf(recording)
   const duration = recording.durationMs
@@ -299,7 +299,6 @@ const chartOf = (recording: Timeline.Recording, maxRows: number) => {
   const rowH = 20
   const labelW = 280
   const chartW = 960
-  const top = 40
   const height = top + lanes.length * rowH + 30
   const x = (ms: number) => (labelW + (ms / span) * chartW).toFixed(2)
   const w = (from: number, to: number) => Math.max(1, ((to - from) / span) * chartW).toFixed(2)
@@ -439,11 +438,12 @@ export const toHtml = (recording: Timeline.Recording, options?: Timeline.HtmlOpt
 /** @internal */
 export const toSvg = (recording: Timeline.Recording, options?: Timeline.HtmlOptions): string => {
   const title = options?.title ?? recording.label
-  const { notes, svg } = chartOf(recording, options?.maxLanes ?? 2_000)
-  // A standalone picture (for a README): the title and the summary go in the top margin.
+  // A standalone picture (for a README): the title and, on a line of its own so a long title cannot run into
+  // it, the summary go in a taller top margin.
+  const { notes, svg } = chartOf(recording, options?.maxLanes ?? 2_000, 56)
   return svg(
     `<rect width="100%" height="100%" fill="#fff"/><text class="label" x="8" y="14">${escapeXml(title)}</text>` +
-      `<text class="note" x="300" y="14">${escapeXml(notes.join(" "))}</text>\n`
+      `<text class="note" x="8" y="30">${escapeXml(notes.join(" "))}</text>\n`
   ) + "\n"
 }
 
