@@ -476,6 +476,20 @@ describe("RedisLimiter", () => {
       assert.deepStrictEqual(yield* rawState(name), empty)
     }).pipe(Effect.scoped, Effect.provide(RedisLive)))
 
+  it.live("a lease TTL beyond Node's 24.8-day timer limit does not turn the refresh fiber into a busy loop", () =>
+    Effect.gen(function*() {
+      const redis = yield* RedisConnection.RedisConnection
+      // Script calls so far: a refresh fiber whose sleep overflowed setTimeout would run one every millisecond.
+      const scriptCalls = redis.use("commandstats", (client) => client.info("commandstats")).pipe(
+        Effect.map((info) => Number(/cmdstat_evalsha:calls=(\d+)/.exec(info)?.[1] ?? 0))
+      )
+      const limiter = yield* RedisLimiter.make({ name: fresh("long-ttl"), permits: 1, leaseTtl: "100 days" })
+      yield* Limiter.acquireScoped(limiter, 1)
+      const before = yield* scriptCalls
+      yield* pause(300)
+      assert.isAtMost((yield* scriptCalls) - before, 5)
+    }).pipe(Effect.scoped, Effect.provide(RedisLive)))
+
   it.live("layer: the drop-in replacement for Limiter.layer; a program typed Limiter<RedisError> takes either", () =>
     Effect.gen(function*() {
       const program = Effect.gen(function*() {

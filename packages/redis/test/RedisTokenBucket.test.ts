@@ -159,6 +159,27 @@ describe("RedisTokenBucket", () => {
       assert.strictEqual(yield* hold, "")
     }))
 
+  it.scopedLive("a wait beyond Node's 24.8-day timer limit sleeps instead of re-asking Redis every millisecond", () =>
+    Effect.gen(function*() {
+      const { context } = yield* withRedis
+      const redis = yield* Effect.provide(RedisConnection.RedisConnection, context)
+      const scriptCalls = redis.use("commandstats", (client) => client.info("commandstats")).pipe(
+        Effect.map((info) => Number(/cmdstat_evalsha:calls=(\d+)/.exec(info)?.[1] ?? 0))
+      )
+      const bucket = yield* RedisTokenBucket.make({ name: "slow", rate: 1, per: "100 days", burst: 1 }).pipe(
+        Effect.provide(context)
+      )
+      yield* TokenBucket.take(bucket)
+      // The next token is 100 days away: the waiter's fiber is told so and must sleep, not spin.
+      const second = yield* Effect.fork(TokenBucket.take(bucket))
+      yield* eventually(TokenBucket.statistics(bucket), (s) => s.waiting === 1 && s.timers === 1)
+      const before = yield* scriptCalls
+      yield* sleep(300)
+      assert.isAtMost((yield* scriptCalls) - before, 5)
+      assert.isTrue(yield* isWaiting(second))
+      yield* Fiber.interrupt(second)
+    }))
+
   it.scopedLive("refill: at burst 1, admissions are spaced by 1/rate on the Redis clock", () =>
     Effect.gen(function*() {
       const { context } = yield* withRedis

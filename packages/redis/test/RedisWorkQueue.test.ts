@@ -412,6 +412,31 @@ describe("RedisWorkQueue", () => {
       assert.strictEqual((yield* RedisWorkQueue.statistics(first)).claimsLost, 0)
     })).pipe(Effect.provide(RedisLive)))
 
+  it.live("a visibility timeout beyond Node's 24.8-day timer limit does not make the refresher a busy loop", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const redis = yield* RedisConnection.RedisConnection
+      const scriptCalls = redis.use("commandstats", (client) => client.info("commandstats")).pipe(
+        Effect.map((info) => Number(/cmdstat_evalsha:calls=(\d+)/.exec(info)?.[1] ?? 0))
+      )
+      const started = yield* Deferred.make<void>()
+      const release = yield* Deferred.make<void>()
+      const queue = yield* RedisWorkQueue.make({
+        ...base,
+        name: uniqueName("long-visibility"),
+        workers: 1,
+        visibilityTimeout: "100 days",
+        handler: () => Deferred.succeed(started, undefined).pipe(Effect.zipRight(Deferred.await(release)))
+      })
+      yield* WorkQueue.offer(queue, 1)
+      yield* Deferred.await(started)
+      // The only worker is busy: nothing but the refresher talks to Redis now.
+      const before = yield* scriptCalls
+      yield* sleep(300)
+      assert.isAtMost((yield* scriptCalls) - before, 5)
+      yield* Deferred.succeed(release, undefined)
+      yield* WorkQueue.awaitIdle(queue)
+    })).pipe(Effect.provide(RedisLive)))
+
   it.live("a lapsed claim is redelivered; the late settle counts nothing; maxDeliveries drops a poison item", () =>
     Effect.scoped(Effect.gen(function*() {
       const redis = yield* RedisConnection.RedisConnection

@@ -9,6 +9,7 @@ import type * as Scope from "effect/Scope"
 import * as Crypto from "node:crypto"
 import type * as api from "../RedisConnection.js"
 import type * as RedisTokenBucket from "../RedisTokenBucket.js"
+import * as realTime from "./realTime.js"
 import * as connection from "./redisConnection.js"
 import * as scripts from "./redisTokenBucketScripts.js"
 
@@ -446,7 +447,8 @@ export class RedisTokenBucketImpl {
         if (this.wake === done) this.wake = undefined
         resume(Effect.void)
       }
-      const timer = setTimeout(done, Math.max(1, Math.ceil(millis - 1e-6)))
+      // Clamped to setTimeout's limit: past it Node fires after 1 ms (a busy loop); waking early just asks again.
+      const timer = setTimeout(done, realTime.timerMillis(Math.max(1, Math.ceil(millis - 1e-6))))
       this.wake = done
       return Effect.sync(() => {
         clearTimeout(timer)
