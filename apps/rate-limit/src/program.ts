@@ -30,16 +30,7 @@ const timed = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
   })
 
 /** The most arrivals in any half-open window [t, t + 1000 ms). */
-const busiestSecond = (times: ReadonlyArray<number>): number => {
-  const sorted = [...times].sort((a, b) => a - b)
-  let best = 0
-  let lo = 0
-  for (let hi = 0; hi < sorted.length; hi++) {
-    while (sorted[hi]! - sorted[lo]! >= 1000) lo++
-    best = Math.max(best, hi - lo + 1)
-  }
-  return best
-}
+const busiestSecond = (times: ReadonlyArray<number>): number => Upstream.busiestWindow(times, 1000)
 
 const histogram = (times: ReadonlyArray<number>): Array<number> => {
   const first = Math.min(...times)

@@ -219,3 +219,28 @@ export const layer = (options?: Options): Layer.Layer<Upstream, UpstreamOptionsE
       })
     })
   )
+
+/**
+ * The most request starts inside any half-open window `[t, t + windowMs)`: what a rate limit of "N per
+ * window" promises the server never sees more than. Feed it `stats.starts.map((s) => s.at)`.
+ *
+ * @example
+ * ```ts
+ * import { Upstream } from "@fiberkit/upstream"
+ *
+ * Upstream.busiestWindow([0, 999, 1000, 1999], 1000) // 2
+ * ```
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const busiestWindow = (times: ReadonlyArray<number>, windowMs: number): number => {
+  const sorted = [...times].sort((a, b) => a - b)
+  let best = 0
+  let lo = 0
+  for (let hi = 0; hi < sorted.length; hi++) {
+    while (sorted[hi]! - sorted[lo]! >= windowMs) lo++
+    best = Math.max(best, hi - lo + 1)
+  }
+  return best
+}

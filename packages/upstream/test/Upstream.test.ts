@@ -11,6 +11,13 @@ const withUpstream = (profile?: Partial<Upstream.FaultProfile>) =>
 
 // Real sockets on 127.0.0.1: these tests are about I/O, so they use the live clock.
 describe("Upstream", () => {
+  it("busiestWindow counts the starts inside the fullest half-open window", () => {
+    assert.strictEqual(Upstream.busiestWindow([], 1000), 0)
+    assert.strictEqual(Upstream.busiestWindow([0, 999, 1000, 1999], 1000), 2)
+    assert.strictEqual(Upstream.busiestWindow([5, 0, 10, 3000, 3001], 1000), 3)
+    assert.strictEqual(Upstream.busiestWindow([0, 0, 0], 1), 3)
+  })
+
   it.live("serves users, orders and preferences on an ephemeral loopback port", () =>
     Effect.gen(function*() {
       const upstream = yield* Upstream.Upstream
