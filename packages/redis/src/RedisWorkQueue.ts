@@ -21,9 +21,13 @@
  * handlers must be idempotent. A poison item that kills every worker taking
  * it would go round for ever: `maxDeliveries` drops an item claimed that many
  * times without being settled or handed back (counted as `discarded`, kept in
- * the `dead` hash). Settlements travel with the worker's next claim
- * (one round trip per batch); a settle that arrives after the claim expired
- * still completes the item, and a second settle of the same item counts nothing.
+ * the `dead` hash). An item is settled as soon as its handler ends, not
+ * with its worker's next claim: one fiber per process sends the settlements
+ * as they come (those recorded during one round trip go together in the
+ * next), so a process killed in the middle of a batch has the items it
+ * finished counted, and only the one it was running (with any it had not
+ * started) comes back. A settle that arrives after the claim expired still
+ * completes the item, and a second settle of the same item counts nothing.
  *
  * **Handler failures.** A failure is not redelivered: the handler ran, the item
  * is settled as failed (global `failed` counter) and, in this process,
@@ -65,8 +69,11 @@
  *   process's workers, between 1 and 16) and no more than about 20 ms of
  *   work by its handler's recent average, so fast handlers get batches (one
  *   round trip for many items) while a shallow queue or slow handlers are
- *   served item by item; the items of a batch not started yet are in flight
- *   too (refreshed, and handed back if the process stops).
+ *   served item by item. The items of a batch not started yet are in flight
+ *   too: refreshed, handed back if the process stops, and handed back (to
+ *   the head of the pending list, not counted as a redelivery) once the item
+ *   before them has run for 20 ms, so one slow item never keeps fast ones
+ *   from idle workers elsewhere.
  * - `end` is permanent for a name: to use the name again, delete its keys.
  *
  * **Interruption.** An `offer` interrupted while it waits for room adds

@@ -514,7 +514,7 @@ describe("RedisWorkQueue", () => {
         // Child A: 2 workers, slow handlers, visibility timeout 1 s. Child B boots meanwhile and waits for a gate.
         const gate = `test:{${name}}:gate`
         const a = yield* spawnWorker([server.url, name, 2, 2_000, 1_000])
-        const b = yield* spawnWorker([server.url, name, 3, 50, 1_000, gate])
+        const b = yield* spawnWorker([server.url, name, 3, 50, 1_000, `gate=${gate}`])
         yield* waitForLine(a, (line) => line === "ready")
         yield* WorkQueue.offerAll(producer, Array.from({ length: items }, (_, n) => ({ n })))
         yield* waitForLine(a, (line) => line.startsWith("start "))
@@ -552,6 +552,97 @@ describe("RedisWorkQueue", () => {
         assert.isTrue(b.lines.some((line) => line.startsWith("summary ")))
       })).pipe(Effect.provide(RedisLive))
   )
+
+  it.live(
+    "kill -9 in the middle of a batch: the items it finished were acknowledged at once and are not redelivered",
+    () =>
+      Effect.scoped(Effect.gen(function*() {
+        const server = yield* RedisServer.RedisServer
+        const redis = yield* RedisConnection.RedisConnection
+        const name = uniqueName("ack")
+        const items = 12
+        const producer = yield* RedisWorkQueue.make({
+          ...base,
+          name,
+          schema: Item,
+          workers: 0,
+          handler: () => Effect.void
+        })
+        // One worker, handlers that end at once, except item 5's, which never ends. Its first claim takes one
+        // item (0); the next takes a fair share of the 11 left, items 1 to 5: item 5 shares a batch with 1..4.
+        const a = yield* spawnWorker([server.url, name, 1, 0, 1_000, "block=5"])
+        yield* waitForLine(a, (line) => line === "ready")
+        yield* WorkQueue.offerAll(producer, Array.from({ length: items }, (_, n) => ({ n })))
+        yield* waitForLine(a, (line) => line === "start 5")
+        // Items 0..4 are acknowledged while item 5 still runs, not with the worker's next claim (never, here).
+        const acknowledged = yield* until(Effect.map(WorkQueue.statistics(producer), (s) => s.succeeded === 5)).pipe(
+          Effect.timeout("10 seconds"),
+          Effect.option
+        )
+        assert.isTrue(Option.isSome(acknowledged), "the finished items of the batch were not acknowledged")
+        a.process.kill("SIGKILL")
+        yield* Effect.promise(() => a.exited)
+
+        // Another process takes what is left: item 5 once its claim expires (1 s), and 6..11.
+        const seen: Array<number> = []
+        const b = yield* RedisWorkQueue.make({
+          ...base,
+          name,
+          schema: Item,
+          workers: 2,
+          handler: ({ n }) => Effect.sync(() => seen.push(n))
+        })
+        yield* until(Effect.map(WorkQueue.statistics(b), (s) => s.processed === items))
+        const stats = yield* RedisWorkQueue.statistics(b)
+        assert.strictEqual(stats.redelivered, 1, "only the item running at the kill comes back")
+        assert.deepStrictEqual(seen.slice().sort((x, y) => x - y), [5, 6, 7, 8, 9, 10, 11])
+        const runs = yield* redis.use("runs", (client) => client.hgetall(`test:{${name}}:runs`))
+        assert.deepStrictEqual(runs, { "0": "1", "1": "1", "2": "1", "3": "1", "4": "1" })
+      })).pipe(Effect.provide(RedisLive))
+  )
+
+  it.live("a slow item does not hold the items claimed with it: they are handed back for any other worker", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const name = uniqueName("slow-item")
+      const gate = yield* Deferred.make<void>()
+      const started: Array<number> = []
+      const x = yield* RedisWorkQueue.make({
+        ...base,
+        name,
+        workers: 1,
+        visibilityTimeout: "1 minute",
+        onClose: "discard", // should an assertion fail, closing does not wait for the gate
+        handler: (n: number) =>
+          Effect.sync(() => started.push(n)).pipe(Effect.zipRight(n === 1 ? Deferred.await(gate) : Effect.void))
+      })
+      // A fast item first: the worker learns its handler is fast and claims batches from then on.
+      yield* WorkQueue.offer(x, 0)
+      yield* until(Effect.map(WorkQueue.statistics(x), (s) => s.succeeded === 1))
+      // 20 items at once: X's worker claims a fair share of them (items 1..10) and item 1 hangs.
+      yield* WorkQueue.offerAll(x, Array.from({ length: 20 }, (_, i) => i + 1))
+      yield* until(Effect.sync(() => started.includes(1)))
+      // Another process with idle workers: it gets the other 19, those X claimed with item 1 included.
+      const seen: Array<number> = []
+      const y = yield* RedisWorkQueue.make({
+        ...base,
+        name,
+        workers: 2,
+        handler: (n: number) => Effect.sync(() => seen.push(n))
+      })
+      const done = yield* until(Effect.map(WorkQueue.statistics(y), (s) => s.succeeded === 20)).pipe(
+        Effect.timeout("10 seconds"),
+        Effect.option
+      )
+      assert.isTrue(Option.isSome(done), `items stayed behind the slow one; the other process saw ${seen.length}`)
+      assert.deepStrictEqual(started, [0, 1], "X started nothing after the slow item")
+      assert.deepStrictEqual(seen.slice().sort((a, b) => a - b), Array.from({ length: 19 }, (_, i) => i + 2))
+      const stats = yield* RedisWorkQueue.statistics(y)
+      assert.strictEqual(stats.inFlight, 1)
+      assert.strictEqual(stats.redelivered, 0, "a hand-back is not a redelivery")
+      yield* Deferred.succeed(gate, undefined)
+      yield* WorkQueue.awaitIdle(x)
+      assert.strictEqual((yield* WorkQueue.statistics(x)).succeeded, 21)
+    })).pipe(Effect.provide(RedisLive)))
 
   it.live("Redis down: offers, statistics and awaitIdle fail fast with RedisError; workers recover when it returns", () =>
     Effect.scoped(Effect.gen(function*() {

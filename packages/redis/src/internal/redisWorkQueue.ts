@@ -35,6 +35,12 @@ const maxBatch = 16
  * batch while a worker elsewhere is idle.
  */
 const batchBudgetMillis = 20
+/**
+ * How long the item a worker is running may take before the items claimed with it and not started yet are
+ * handed back (to the head of the pending list, for any idle worker anywhere): a batch is meant to be about
+ * `batchBudgetMillis` of work, so one slow item must not keep the fast ones behind it out of reach.
+ */
+const holdMillis = batchBudgetMillis
 /** Items per offer script: keeps `unpack` in Lua far below its stack limit. */
 const offerChunk = 500
 const defaultVisibilityMillis = 30_000
@@ -60,10 +66,9 @@ interface Worker {
   /** The last claimed batch and the position of the next item to start. */
   batch: ReadonlyArray<Claimed>
   next: number
-  /** The item whose handler is running (claimed, not settled yet). */
+  /** The item whose handler is running (claimed, not settled yet), and when it started (performance.now()). */
   current: Claimed | undefined
-  /** Settlements (id, token, outcome triples) not yet sent: they travel with the next claim. */
-  settle: Array<string>
+  startedAt: number
   processed: number
 }
 
@@ -169,6 +174,16 @@ export class RedisWorkQueueImpl<A, I, E, M extends FailureMode> {
   readonly parkedWorkers = new Set<() => void>()
   readonly parkedOffers = new Set<() => void>()
   refresher: Fiber.RuntimeFiber<void> | undefined = undefined
+  /**
+   * Settlements (id, token, outcome triples) not sent yet, from every worker of this process. The settler fiber
+   * sends them as soon as they are here (those that pile up during one round trip go together in the next);
+   * a worker's claim takes whatever is waiting too.
+   */
+  acks: Array<string> = []
+  settler: Fiber.RuntimeFiber<void> | undefined = undefined
+  readonly parkedSettler = new Set<() => void>()
+  /** When the parked settler looks at the workers again (performance.now()); Infinity: only when woken. */
+  checkAt = 0
   lostClaims = 0
   readonly consumer: string
   readonly divisor: number
@@ -213,7 +228,7 @@ export class RedisWorkQueueImpl<A, I, E, M extends FailureMode> {
     this.wake(this.parkedOffers)
   }
 
-  /** Sleeps up to `millis` of real time, or until this process wakes the set. */
+  /** Sleeps up to `millis` of real time (clamped to what `setTimeout` honours), or until this process wakes the set. */
   park(set: Set<() => void>, millis: number): Effect.Effect<void> {
     return Effect.async<void>((resume) => {
       const wake = () => {
@@ -223,7 +238,7 @@ export class RedisWorkQueueImpl<A, I, E, M extends FailureMode> {
       const timer = setTimeout(() => {
         set.delete(wake)
         resume(Effect.void)
-      }, millis)
+      }, realTime.timerMillis(millis))
       set.add(wake)
       return Effect.sync(() => {
         clearTimeout(timer)
@@ -236,10 +251,23 @@ export class RedisWorkQueueImpl<A, I, E, M extends FailureMode> {
     return this.connection.run(operation, script, this.keys, args)
   }
 
-  /** Settles what a worker finished and claims up to `maxTake` more, in one atomic step. */
-  exchange(settle: ReadonlyArray<string>, maxTake: number): Effect.Effect<Reply, RedisError> {
-    return Effect.map(
-      this.run("RedisWorkQueue.claim", lua.settleAndClaim, [
+  /** Records how a claimed item ended (or that it goes back unprocessed: "r"); the settler sends it at once. */
+  settle(item: Claimed, outcome: "s" | "f" | "d" | "r"): void {
+    this.acks.push(item.id, item.token, outcome)
+    this.wake(this.parkedSettler)
+  }
+
+  /**
+   * Sends every settlement waiting in this process and claims up to `maxTake` more, in one atomic step and
+   * one uninterruptible round trip: a claim whose reply was lost to an interruption would leave items held by
+   * nobody until their visibility timeout. If the round trip fails, the settlements wait for the next one
+   * (sending one twice is harmless: the second counts nothing).
+   */
+  exchange(maxTake: number): Effect.Effect<Reply, RedisError> {
+    return Effect.uninterruptible(Effect.suspend(() => {
+      const settle = this.acks
+      this.acks = []
+      return this.run("RedisWorkQueue.claim", lua.settleAndClaim, [
         this.consumer,
         this.visibilityMillis,
         maxTake,
@@ -247,15 +275,40 @@ export class RedisWorkQueueImpl<A, I, E, M extends FailureMode> {
         this.maxDeliveries,
         settle.length / 3,
         ...settle
-      ]),
-      (raw) => {
-        for (let i = 0; i < settle.length; i += 3) this.held.delete(settle[i]!)
-        const reply = parseReply(raw)
-        for (const item of reply.claimed) this.held.set(item.id, item.token)
-        if (settle.length > 0) this.wake(this.parkedOffers)
-        return reply
+      ]).pipe(
+        Effect.map((raw) => {
+          for (let i = 0; i < settle.length; i += 3) this.held.delete(settle[i]!)
+          const reply = parseReply(raw)
+          for (const item of reply.claimed) this.held.set(item.id, item.token)
+          if (settle.length > 0) this.wake(this.parkedOffers)
+          return reply
+        }),
+        Effect.tapError(() =>
+          Effect.sync(() => {
+            this.acks = settle.concat(this.acks)
+          })
+        )
+      )
+    }))
+  }
+
+  /**
+   * Hands back the unstarted items of every batch whose running item has taken longer than `holdMillis`
+   * (they go out with the next settlement). Returns how long until the next batch could be due, or Infinity.
+   */
+  releaseOverdue(now: number): number {
+    let wait = Infinity
+    for (const worker of this.workers) {
+      if (worker.current === undefined || worker.next >= worker.batch.length) continue
+      const due = worker.startedAt + holdMillis
+      if (due > now) {
+        wait = Math.min(wait, due - now)
+        continue
       }
-    )
+      for (let i = worker.next; i < worker.batch.length; i++) this.settle(worker.batch[i]!, "r")
+      worker.batch = worker.batch.slice(0, worker.next)
+    }
+    return wait
   }
 
   shared(operation: string): Effect.Effect<Shared, RedisError> {
@@ -316,20 +369,11 @@ const runWorker = <A, I, E, R, M extends FailureMode>(
   handler: (item: A) => Effect.Effect<unknown, E, R>
 ): Effect.Effect<void, never, R> => {
   const stopping = () => queue.state === "discarding" || queue.state === "failed" || queue.state === "closed"
-  // One uninterruptible round trip: a claim whose reply was lost to an interruption would leave items
-  // held by nobody until their visibility timeout.
-  const exchange = (maxTake: number) =>
-    Effect.uninterruptible(Effect.suspend(() => {
-      // Nothing settles while the worker waits here (one worker runs one handler at a time).
-      return Effect.tap(queue.exchange(worker.settle, maxTake), () => {
-        worker.settle = []
-      })
-    }))
   // Redis unreachable: keep the results and try again with backoff; a draining or stopping queue gives up
   // instead (its claims expire and are redelivered), so a shutdown never hangs on a dead server.
   const exchangeWithRetry = (maxTake: number): Effect.Effect<Reply | void> => {
     const attempt = (delay: number, warned: boolean): Effect.Effect<Reply | void> =>
-      Effect.matchEffect(exchange(maxTake), {
+      Effect.matchEffect(queue.exchange(maxTake), {
         onSuccess: (reply) =>
           warned ?
             Effect.as(Effect.logInfo(`${queue.displayName}: worker ${worker.index} reached Redis again`), reply) :
@@ -347,9 +391,7 @@ const runWorker = <A, I, E, R, M extends FailureMode>(
       })
     return attempt(firstRetryMillis, false)
   }
-  const settle = (item: Claimed, outcome: "s" | "f" | "d" | "r") => {
-    worker.settle.push(item.id, item.token, outcome)
-  }
+  const settle = (item: Claimed, outcome: "s" | "f" | "d" | "r") => queue.settle(item, outcome)
   const runHandler = (effect: Effect.Effect<unknown, E, R>) =>
     Effect.uninterruptibleMask((restore) => Effect.exit(restore(effect)))
 
@@ -379,10 +421,15 @@ const runWorker = <A, I, E, R, M extends FailureMode>(
       worker.batch = reply.claimed
       worker.next = 0
       const batchStart = performance.now()
+      let started = 0
       while (worker.next < worker.batch.length) {
         if (stopping()) return
         const claimed = worker.batch[worker.next++]!
+        started++
         worker.current = claimed
+        worker.startedAt = performance.now()
+        // Items wait behind this one: the settler hands them back if it runs long.
+        if (worker.next < worker.batch.length && queue.checkAt === Infinity) queue.wake(queue.parkedSettler)
         const decoded = queue.decode(claimed.payload)
         if (Either.isLeft(decoded)) {
           // Poison: no handler can ever see it. Counted as discarded instead of redelivered forever.
@@ -420,7 +467,7 @@ const runWorker = <A, I, E, R, M extends FailureMode>(
           return
         }
       }
-      const perItem = (performance.now() - batchStart) / worker.batch.length
+      const perItem = (performance.now() - batchStart) / Math.max(1, started)
       take = Math.max(1, Math.min(maxBatch, Math.floor(batchBudgetMillis / Math.max(perItem, 0.001))))
       worker.batch = []
       worker.next = 0
@@ -433,11 +480,52 @@ const runWorker = <A, I, E, R, M extends FailureMode>(
     while (worker.next < worker.batch.length) settle(worker.batch[worker.next++]!, "r")
     worker.current = undefined
     worker.batch = []
-    if (worker.settle.length === 0) return Effect.void
-    return Effect.ignore(exchange(0))
+    worker.next = 0
+    if (queue.acks.length === 0) return Effect.void
+    return Effect.ignore(queue.exchange(0))
   })
   return Effect.ensuring(loop, handBack)
 }
+
+/**
+ * Sends settlements as soon as workers record them, so an item is acknowledged about one round trip after its
+ * handler ends, not when its worker next claims: a process killed in the middle of a batch gets the items it
+ * finished counted, not redelivered. Settlements recorded during a round trip go together in the next one.
+ * Between round trips it also hands back the unstarted items behind a long-running one (`releaseOverdue`).
+ */
+const settleLoop = <A, I, E, M extends FailureMode>(
+  queue: RedisWorkQueueImpl<A, I, E, M>
+): Effect.Effect<void> =>
+  Effect.gen(function*() {
+    let delay = firstRetryMillis
+    let warned = false
+    while (true) {
+      queue.checkAt = 0
+      const wait = queue.releaseOverdue(performance.now())
+      if (queue.acks.length === 0) {
+        queue.checkAt = performance.now() + wait
+        yield* queue.park(queue.parkedSettler, wait)
+        continue
+      }
+      const sent = yield* Effect.either(queue.exchange(0))
+      if (Either.isRight(sent)) {
+        if (warned) yield* Effect.logInfo(`${queue.displayName}: reached Redis again; settlements sent`)
+        warned = false
+        delay = firstRetryMillis
+        continue
+      }
+      // Redis unreachable: the settlements stay here and go out when it is back (or the claims expire and
+      // the items are redelivered, if it is not back in time). Not woken by new settlements meanwhile.
+      if (!warned) {
+        yield* Effect.logWarning(
+          `${queue.displayName}: cannot send settlements to Redis (${sent.left.message}); retrying with backoff`
+        )
+      }
+      warned = true
+      yield* realTime.sleep(delay)
+      delay = Math.min(delay * 2, maxRetryMillis)
+    }
+  })
 
 const refreshLoop = <A, I, E, M extends FailureMode>(
   queue: RedisWorkQueueImpl<A, I, E, M>
@@ -596,6 +684,10 @@ export const backend = <A, I, E, M extends FailureMode>(
     Effect.gen(function*() {
       yield* Deferred.await(queue.stopped)
       if (queue.refresher !== undefined) yield* Fiber.interrupt(queue.refresher)
+      if (queue.settler !== undefined) yield* Fiber.interrupt(queue.settler)
+      // Settlements the settler had no chance to send (Redis was unreachable): one last try, then the claims
+      // expire and their items are redelivered.
+      if (queue.acks.length > 0) yield* Effect.ignore(queue.exchange(0))
       if (queue.state !== "failed") queue.state = "closed"
       const shared = yield* queue.shared("RedisWorkQueue.shutdown")
       return {
@@ -699,7 +791,7 @@ export const make = <A, I, E, R, M extends FailureMode>(
             batch: [],
             next: 0,
             current: undefined,
-            settle: [],
+            startedAt: 0,
             processed: 0
           }
           queue.workers.push(worker)
@@ -709,7 +801,10 @@ export const make = <A, I, E, R, M extends FailureMode>(
           worker.fiber = fiber
           fiber.addObserver(() => queue.onWorkerExit())
         }
-        if (options.workers > 0) queue.refresher = yield* Effect.forkDaemon(Effect.interruptible(refreshLoop(queue)))
+        if (options.workers > 0) {
+          queue.refresher = yield* Effect.forkDaemon(Effect.interruptible(refreshLoop(queue)))
+          queue.settler = yield* Effect.forkDaemon(Effect.interruptible(settleLoop(queue)))
+        }
       }),
       () =>
         self.shutdown(queue.onClose).pipe(
