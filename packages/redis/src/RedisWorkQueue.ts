@@ -51,11 +51,16 @@
  *   process's workers are idle too): every item offered so far, by anyone, has
  *   been processed. With `workers: 0` the process is a producer only, and
  *   `awaitIdle` waits for the other processes to do the work.
- * - `shutdown` acts on this process only (other processes may still be
- *   offering and working): `"drain"` closes this process's input and lets its
- *   workers go on until they find nothing pending, then stop; `"discard"`
- *   interrupts this process's handlers now and hands their items back. Neither
- *   deletes shared items, so `discardedItems` is always empty and
+ * - `shutdown` (and closing the scope, as `onClose` says) acts on this
+ *   process only (other processes may still be offering and working).
+ *   `"drain"` is a warm shutdown, like Celery's: this process's input closes,
+ *   its workers claim nothing more, finish the items they already hold and
+ *   settle them, then stop. It is bounded by what this process holds, never
+ *   by the shared queue, which may never empty while others keep offering:
+ *   pending items stay for the other processes. To see everything processed
+ *   first, wait with `awaitIdle` (or {@link awaitEnd}) before closing.
+ *   `"discard"` interrupts this process's handlers now and hands their items
+ *   back. Neither deletes shared items, so `discardedItems` is always empty and
  *   `discarded` counts only undecodable items (and those past `maxDeliveries`); items left pending wait in Redis
  *   for any process (including a later run with the same `name`). The report's
  *   figures are the global ones at the moment this process stopped.
@@ -178,8 +183,10 @@ export interface RedisStatistics extends WorkQueue.Statistics {
 /**
  * Joins (or creates) the queue `name` and starts this process's workers for
  * the lifetime of the scope; closing the scope shuts this process's part down
- * as `onClose` says. Fails with `InvalidArgumentError` for bad options and
- * with `RedisError` when Redis cannot be reached now.
+ * as `onClose` says (`"drain"`: finish and settle what this process holds, claim
+ * nothing more; items still pending stay in Redis). Fails with
+ * `InvalidArgumentError` for bad options and with `RedisError` when Redis
+ * cannot be reached now.
  *
  * @example
  * ```ts

@@ -389,6 +389,78 @@ describe("RedisWorkQueue", () => {
       assert.strictEqual((yield* RedisWorkQueue.statistics(queue)).redelivered, 0)
     })).pipe(Effect.provide(RedisLive)))
 
+  it.live("drain while another process keeps offering: it finishes and acknowledges what it holds, then stops", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const name = uniqueName("warm-drain")
+      const options = { ...base, name, capacity: 1_000, visibilityTimeout: "1 minute" as const }
+      const producer = yield* RedisWorkQueue.make({ ...options, workers: 0 })
+      // Another process offers for ever, faster than one consumer (2 workers, 20 ms per item) keeps up.
+      let next = 0
+      const offering = yield* Effect.fork(
+        Effect.forever(Effect.suspend(() => WorkQueue.offer(producer, next++)).pipe(Effect.zipRight(sleep(5))))
+      )
+      interface Log {
+        readonly started: Array<number>
+        readonly finished: Array<number>
+      }
+      const consumer = (log: Log, millis: number, workers: number) =>
+        RedisWorkQueue.make({
+          ...options,
+          workers,
+          handler: (n: number) =>
+            Effect.sync(() => log.started.push(n)).pipe(
+              Effect.zipRight(millis > 0 ? sleep(millis) : Effect.void),
+              Effect.zipRight(Effect.sync(() => log.finished.push(n)))
+            )
+        })
+      const sorted = (ns: ReadonlyArray<number>) => ns.slice().sort((a, b) => a - b)
+      // Bounded: the drain must end although the queue never empties (disconnected so a hang fails the test).
+      const bounded = <A, E>(effect: Effect.Effect<A, E>) =>
+        Effect.disconnect(effect).pipe(Effect.timeout("10 seconds"), Effect.option)
+
+      // A: closing its scope (onClose: "drain").
+      const a: Log = { started: [], finished: [] }
+      const scope = yield* Scope.make()
+      yield* consumer(a, 20, 2).pipe(Scope.extend(scope))
+      yield* until(Effect.sync(() => a.finished.length >= 4))
+      const closed = yield* bounded(Scope.close(scope, Exit.void))
+      assert.isTrue(Option.isSome(closed), "closing the scope waited for the shared queue to empty")
+      assert.deepStrictEqual(sorted(a.finished), sorted(a.started), "every item it held was finished")
+      const afterA = yield* RedisWorkQueue.statistics(producer)
+      assert.strictEqual(afterA.inFlight, 0, "and acknowledged: it holds nothing")
+      assert.strictEqual(afterA.succeeded, a.finished.length)
+      assert.isAtLeast(afterA.queued, 1, "pending items stay for the other processes")
+
+      // B: WorkQueue.shutdown(queue, "drain"), the producer still offering.
+      const b: Log = { started: [], finished: [] }
+      const queueB = yield* consumer(b, 20, 2)
+      yield* until(Effect.sync(() => b.finished.length >= 4))
+      const report = yield* bounded(WorkQueue.shutdown(queueB, "drain"))
+      assert.isTrue(Option.isSome(report), "shutdown(\"drain\") waited for the shared queue to empty")
+      if (Option.isSome(report)) {
+        assert.strictEqual(report.value.mode, "drain")
+        assert.isAtLeast(report.value.offered - report.value.processed, 1)
+      }
+      assert.deepStrictEqual(sorted(b.finished), sorted(b.started))
+      const afterB = yield* RedisWorkQueue.statistics(producer)
+      assert.strictEqual(afterB.inFlight, 0)
+      assert.strictEqual(afterB.succeeded, a.finished.length + b.finished.length)
+      assert.strictEqual(afterB.redelivered, 0)
+      assert.strictEqual((yield* WorkQueue.statistics(queueB)).workersRunning, 0)
+
+      // The producer stops; a third process takes the rest: every item processed exactly once overall.
+      yield* Fiber.interrupt(offering)
+      const c: Log = { started: [], finished: [] }
+      yield* consumer(c, 0, 4)
+      yield* WorkQueue.awaitIdle(producer)
+      const final = yield* WorkQueue.statistics(producer)
+      assert.strictEqual(final.processed, final.offered)
+      assert.deepStrictEqual(
+        sorted([...a.finished, ...b.finished, ...c.finished]),
+        Array.from({ length: final.offered }, (_, i) => i)
+      )
+    })).pipe(Effect.provide(RedisLive)))
+
   it.live("a handler longer than the visibility timeout keeps its claim while its process lives", () =>
     Effect.scoped(Effect.gen(function*() {
       const name = uniqueName("refresh")

@@ -399,7 +399,9 @@ const runWorker = <A, I, E, R, M extends FailureMode>(
     let poll = firstPollMillis
     let take = 1
     while (true) {
-      if (stopping()) return
+      // Draining (a warm shutdown): this process claims nothing more. What it already holds is finished
+      // (the inner loop below goes on); what is pending stays for the other processes.
+      if (stopping() || queue.state === "draining") return
       const reply = yield* exchangeWithRetry(take)
       if (reply === undefined) return
       if (reply.dropped > 0) {
@@ -409,7 +411,6 @@ const runWorker = <A, I, E, R, M extends FailureMode>(
         )
       }
       if (reply.claimed.length === 0) {
-        if (queue.state === "draining") return
         // The shared input has ended and nothing is left anywhere (not even in another worker's hands,
         // which could still come back if that worker dies): done.
         if (reply.ended && reply.pending === 0 && reply.inflight === 0) return
