@@ -55,7 +55,8 @@
  *   process only (other processes may still be offering and working).
  *   `"drain"` is a warm shutdown, like Celery's: this process's input closes,
  *   its workers claim nothing more, finish the items they already hold and
- *   settle them, then stop. It is bounded by what this process holds, never
+ *   settle them, then stop (unstarted items behind one that runs long still
+ *   go back to the queue after 20 ms, as at any time). It is bounded by what this process holds, never
  *   by the shared queue, which may never empty while others keep offering:
  *   pending items stay for the other processes. To see everything processed
  *   first, wait with `awaitIdle` (or {@link awaitEnd}) before closing.
@@ -89,9 +90,10 @@
  *
  * **Redis down.** Every operation fails fast with `RedisError` (the connection
  * has no offline queue and a command timeout): `offer`, `end`, `awaitIdle`,
- * `statistics`, `shutdown`'s report. Workers do not fail: they log once, keep
- * what they finished, and retry with backoff (50 ms doubling to 2 s); when Redis
- * is back they log it, settle and go on. Claims that outlived the outage are
+ * `statistics`, `shutdown`'s report. Workers do not fail: they (and the fiber
+ * that sends settlements) log once, keep what they finished, and retry with
+ * backoff (50 ms doubling to 2 s); when Redis is back they log it, settle and
+ * go on. Claims that outlived the outage are
  * redelivered. A draining or discarding process does not wait for Redis: its
  * workers stop and their claims expire.
  *

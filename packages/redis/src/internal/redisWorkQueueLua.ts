@@ -87,7 +87,8 @@ return n
 )
 
 /**
- * One round trip of a worker: settles what it finished, then claims what is next.
+ * One round trip: settles what this process's workers finished (or hand back), then claims what is next for
+ * one worker. The process's settler sends settlements alone with maxTake 0, as soon as a handler ends.
  *
  * ARGV: consumer, visibilityMs, maxTake, divisor, maxDeliveries (0: no limit), nSettle, then nSettle triples
  * (id, token, outcome) with outcome "s" (succeeded), "f" (failed), "d" (discarded: could not be decoded),
