@@ -188,16 +188,7 @@ const spawnWorker = (config: RunConfig, name: string) =>
   )
 
 /** The largest number of request starts inside any window of `windowMs`. */
-export const busiestWindow = (starts: ReadonlyArray<number>, windowMs: number): number => {
-  const sorted = [...starts].sort((a, b) => a - b)
-  let best = 0
-  let lo = 0
-  for (let hi = 0; hi < sorted.length; hi++) {
-    while (sorted[hi]! - sorted[lo]! >= windowMs) lo++
-    best = Math.max(best, hi - lo + 1)
-  }
-  return best
-}
+export const busiestWindow = Upstream.busiestWindow
 
 const pad = (value: string | number, width: number) => String(value).padStart(width)
 
