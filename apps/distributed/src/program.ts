@@ -42,16 +42,8 @@ import {
   type WorkerMessage
 } from "./shared.js"
 
-/** The knobs of a run (the demo's defaults are below). */
-export interface Settings {
-  readonly items: number
-  readonly processes: number
-  readonly fibersPerProcess: number
-  readonly permits: number
-  readonly rate: number
-  readonly burst: number
-  readonly leaseTtlMillis: number
-  readonly visibilityTimeoutMillis: number
+/** The knobs of a run (the demo's defaults are below): what every worker reads, and the coordinator's own. */
+export interface Settings extends Omit<RunConfig, "redisUrl" | "upstreamUrl"> {
   /** Upstream latency of each request: base + uniform jitter, in ms. */
   readonly latencyMs: number
   readonly jitterMs: number
